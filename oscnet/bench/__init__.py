@@ -1,0 +1,1 @@
+"""`oscnet bench ...`: measurements reported as ratios against a reference run beside them."""

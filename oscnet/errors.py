@@ -1,0 +1,5 @@
+"""The one exception type for errors a user can cause; its message says what to do."""
+
+
+class OscnetError(Exception):
+    """A problem with the user's input, files or settings; the message names the fix."""
