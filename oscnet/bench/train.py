@@ -1,0 +1,84 @@
+"""`oscnet bench train`: the weka recipe's speed next to Weka's own, measured in the same run."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..arff import ArffData, Attribute, write_arff
+from ..wekamlp import WekaOptions, train_weka, warm_up
+
+WEKA_JAR = Path("/usr/share/java/weka.jar")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `oscnet bench train`."""
+    p = subparsers.add_parser("train", help="weka recipe vs Weka 3.6 on 2,000 examples x 10 inputs x 500 epochs")
+    p.add_argument("--rows", type=int, default=2000)
+    p.add_argument("--inputs", type=int, default=10)
+    p.add_argument("--epochs", type=int, default=500)
+    p.add_argument("--repeat", type=int, default=3, help="runs of each; the median is reported")
+    p.add_argument("--reference-epochs", type=int, default=2,
+                   help="epochs for the plain-numpy reference loop (it is ~150x slower)")
+    p.set_defaults(func=run)
+
+
+def bench_data(rows: int, inputs: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth numeric target of `inputs` random inputs, fixed by the seed."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((rows, inputs))
+    y = np.sin(3 * x[:, 0]) + x[:, 1:].sum(axis=1) * 0.2 + 0.05 * rng.standard_normal(rows)
+    return x, y
+
+
+def weka_build_seconds(arff: Path, epochs: int) -> float | None:
+    """Weka's own "Time taken to build model", or None when java or weka.jar is absent."""
+    if not (shutil.which("java") and WEKA_JAR.exists()):
+        return None
+    out = subprocess.run(["java", "-cp", str(WEKA_JAR), "weka.classifiers.functions.MultilayerPerceptron",
+                          "-t", str(arff), "-H", "i", "-L", "0.3", "-M", "0.2", "-N", str(epochs), "-no-cv"],
+                         capture_output=True, text=True, check=True).stdout
+    match = re.search(r"Time taken to build model: ([\d.]+) seconds", out)
+    return float(match.group(1)) if match else None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print µs per example-update for oscnet's compiled loop, its numpy reference, and Weka."""
+    x, y = bench_data(args.rows, args.inputs)
+    names = [f"x{i + 1}" for i in range(args.inputs)]
+    updates = args.rows * args.epochs
+    t0 = time.perf_counter()
+    warm_up()
+    print(f"data: {args.rows} examples x {args.inputs} inputs, -H i, {args.epochs} epochs = {updates:,} updates")
+    print(f"numba warm-up (compile or load from disk cache): {time.perf_counter() - t0:.2f} s")
+
+    def timed(fast: bool, epochs: int) -> float:
+        start = time.perf_counter()
+        train_weka(x, y, names, options=WekaOptions(epochs=epochs), fast=fast)
+        return time.perf_counter() - start
+
+    ours = float(np.median([timed(True, args.epochs) for _ in range(args.repeat)]))
+    reference = timed(False, args.reference_epochs) / (args.rows * args.reference_epochs)
+    print(f"oscnet weka recipe (compiled): {ours:.3f} s  = {ours / updates * 1e6:.3f} us per update")
+    print(f"oscnet numpy reference loop:   {reference * 1e6:.1f} us per update "
+          f"({args.reference_epochs} epochs, extrapolated)")
+    with tempfile.TemporaryDirectory() as tmp:
+        arff = Path(tmp) / "bench.arff"
+        attributes = [Attribute(n, "numeric") for n in names] + [Attribute("y", "numeric")]
+        write_arff(arff, ArffData("bench", attributes, np.column_stack([x, y])))
+        weka = [weka_build_seconds(arff, args.epochs) for _ in range(args.repeat)]
+    if None in weka:
+        print("Weka 3.6: not measured (install it with: apt-get install -y weka)")
+        return 0
+    weka_s = float(np.median(weka))
+    print(f"Weka 3.6 'Time taken to build model' (median of {args.repeat}): {weka_s:.3f} s "
+          f"= {weka_s / updates * 1e6:.3f} us per update")
+    print(f"ratio oscnet / Weka: {ours / weka_s:.3f}  (target <= 0.2)")
+    return 0
