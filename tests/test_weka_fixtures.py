@@ -12,6 +12,7 @@ import pytest
 
 from oscnet.arff import read_arff
 from oscnet.wekamlp import WekaOptions, train_weka
+from oscnet.wekinator import read_wekinator
 from oscnet.wekatext import weka_text
 from weka_compare import assert_same_model_text, model_text_from_weka_output
 
@@ -37,6 +38,12 @@ def fixture_data(entry: dict) -> tuple[np.ndarray, np.ndarray, list[str], str, l
         folder = PROJECTS / entry["project"]
         if not folder.exists():
             pytest.fail(f"{folder} is missing: the tests need ../shared/data beside the project")
+        if entry["class_type"] == "numeric":  # through `oscnet import`, as a Wekinator user trains it
+            imported = read_wekinator(folder)
+            values = imported.examples.block()
+            spec = imported.config.outputs[entry["output"] - 1]
+            return values.inputs, values.outputs[:, entry["output"] - 1], imported.config.inputs, spec.name, None
+        # Weka's class here is {0,1,2,3} (0 = Wekinator's unused placeholder), so read the ARFF as is.
         arff = read_arff(folder / "current" / "currentData.arff")
         inputs = list(range(3, 3 + entry["n_inputs"]))  # after ID, Time, Training round
         out = 3 + entry["n_inputs"] + entry["output"] - 1

@@ -1,0 +1,160 @@
+"""`oscnet import` carries a real Wekinator project over; `oscnet export` writes Wekinator's ARFF.
+
+Expected values come from the shared projects' own files (see their SOURCE.md). That training
+an imported numeric output gives Weka's weights is checked in test_weka_fixtures.py, which
+reads every numeric output through `read_wekinator`.
+"""
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from oscnet.arff import read_arff
+from oscnet.errors import OscnetError
+from oscnet.project import load_project
+from oscnet.wekinator import _read_examples, export_arff, read_wekinator
+
+PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wekinator-projects"
+
+EXPECTED = {
+    "RyanBRiley__IML4HCI__pj2": dict(
+        name="pj2", port=6448, host="localhost", out_port=12000, n_inputs=30, examples=2049,
+        outputs=["Pitch", "Speed", "Cutoff", "Reso"], types=["continuous 0..1 soft"] * 4, per_output=[2049] * 4),
+    "artintelclass__interactive-project-kg1642__InteractiveProject": dict(
+        name="InteractiveProject", port=6448, host="localhost", out_port=12000, n_inputs=3, examples=2156,
+        outputs=None, types=["continuous 0..127 soft"] * 2, per_output=[2156] * 2),
+    "ElBarbs__CART398-TacSound__Wekinator-TacSound": dict(
+        name="WekinatorFinal", port=6448, host="localhost", out_port=4560, n_inputs=11, examples=730,
+        outputs=None, per_output=[730] * 6,
+        types=["continuous 30..120 hard integer", "continuous 0..1 hard", "continuous 0..3 hard integer",
+               "continuous 0..1 hard integer", "continuous 0..1 hard", "continuous 0..1 hard"]),
+    "dienuq__Sonification-Box__Sonification": dict(
+        name="Sonification", port=6448, host="localhost", out_port=12000, n_inputs=42, examples=3450,
+        outputs=["outputs-1", "outputs-2", "outputs-3", "outputs-4"], per_output=[534, 515, 603, 1798],
+        types=["continuous 0..1 soft"] * 3 + ["classifier 3 classes"]),
+}
+
+
+def oscnet(*args):
+    return subprocess.run([sys.executable, "-m", "oscnet", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("folder", sorted(EXPECTED))
+def test_every_shared_project_imports_with_its_settings_and_examples(tmp_path, folder):
+    want = EXPECTED[folder]
+    result = oscnet("import", str(PROJECTS / folder), "--to", str(tmp_path / "p"))
+    assert result.returncode == 0, result.stderr
+    project = load_project(tmp_path / "p")
+    config = project.config
+    assert config.name == want["name"] and config.receive_port == want["port"]
+    assert (config.send_host, config.send_port) == (want["host"], want["out_port"])
+    assert (config.input_address, config.output_address) == ("/wek/inputs", "/wek/outputs")
+    assert len(config.inputs) == want["n_inputs"]
+    assert [o.describe() for o in config.outputs] == want["types"]
+    if want["outputs"]:
+        assert [o.name for o in config.outputs] == want["outputs"]
+    assert len(project.examples) == want["examples"]
+    assert [project.examples.count_for_output(k) for k in range(len(config.outputs))] == want["per_output"]
+    assert f"{want['examples']} examples" in result.stdout
+
+
+def test_the_imported_examples_equal_the_arff_rows_in_file_order():
+    folder = PROJECTS / "artintelclass__interactive-project-kg1642__InteractiveProject"
+    arff = read_arff(folder / "current" / "currentData.arff")
+    block = read_wekinator(folder).examples.block()
+    np.testing.assert_array_equal(block.inputs, arff.data[:, 3:6])
+    np.testing.assert_array_equal(block.outputs, arff.data[:, 6:])
+    np.testing.assert_array_equal(block.rounds, arff.data[:, 2])
+    assert block.rounds.min() == 14 and block.rounds.max() == 25  # not renumbered
+
+
+def test_classifier_labels_are_wekinators_one_to_n_and_missing_stays_missing():
+    imported = read_wekinator(PROJECTS / "dienuq__Sonification-Box__Sonification")
+    labels = imported.examples.block().outputs[:, 3]
+    assert set(np.unique(labels[~np.isnan(labels)])) <= {1.0, 2.0, 3.0}
+    assert any("classifier" in note and "non-neural" in note for note in imported.notes)
+
+
+def test_the_classifier_note_is_printed_not_dropped(tmp_path):
+    out = oscnet("import", str(PROJECTS / "dienuq__Sonification-Box__Sonification"), "--to", str(tmp_path / "p")).stdout
+    assert "not carried over: output 4 (outputs-4) is a classifier" in out
+
+
+@pytest.mark.parametrize("folder", sorted(EXPECTED))
+def test_export_then_import_round_trips_the_examples_exactly(tmp_path, folder):
+    imported = read_wekinator(PROJECTS / folder)
+    path = export_arff(tmp_path / "out.arff", imported.config, imported.examples)
+    again = _read_examples(path, imported.config, [])
+    a, b = imported.examples.block(), again.block()
+    for x, y in [(a.inputs, b.inputs), (a.outputs, b.outputs), (a.rounds, b.rounds), (a.times, b.times)]:
+        np.testing.assert_array_equal(x, y)
+
+
+def test_export_command_writes_wekinators_layout(tmp_path):
+    oscnet("import", str(PROJECTS / "dienuq__Sonification-Box__Sonification"), "--to", str(tmp_path / "p"))
+    result = oscnet("export", str(tmp_path / "p"), "--arff", str(tmp_path / "x.arff"))
+    assert result.returncode == 0, result.stderr
+    lines = (tmp_path / "x.arff").read_text().splitlines()
+    assert lines[:5] == ["@relation dataset", "", "@attribute ID numeric",
+                         "@attribute Time date 'yyyy/MM/dd HH:mm:ss:SSS'", "@attribute 'Training round' numeric"]
+    assert "@attribute outputs-4 {0,1,2,3}" in lines
+    first = lines[lines.index("@data") + 1]
+    assert first.startswith("1,'2022/10/28 07:47:47:744',1,0.21,0.5575,") and first.endswith(",0,?,?,?")
+
+
+def _wekinator_folder(tmp, outputs_xml, arff=None):
+    (tmp / "p.wekproj").write_text("<?xml version=\"1.0\"?>\n<WekinatorFileData>\n  <oscReceivePort>7000</oscReceivePort>\n"
+                                   "  <projectName>it&apos;s a test, ok</projectName>\n</WekinatorFileData>")
+    (tmp / "inputConfig.xml").write_text("<OSCInputGroup>\n  <oscMessage>/my/in</oscMessage>\n  <numInputs>2</numInputs>\n"
+                                         "  <groupName>Inputs</groupName>\n  <inputNames>\n    <string>a &amp; b</string>\n"
+                                         "    <string>c</string>\n  </inputNames>\n</OSCInputGroup>")
+    (tmp / "outputConfig.xml").write_text(outputs_xml)
+    if arff is not None:
+        (tmp / "current").mkdir()
+        (tmp / "current" / "currentData.arff").write_text(arff)
+    return tmp
+
+
+NUMERIC_OUT = ("<OSCOutputGroup>\n  <oscMessage>/my/out</oscMessage>\n  <hostName>10.0.0.5</hostName>\n"
+               "  <outputPort>9000</outputPort>\n  <outputs class=\"linked-list\">\n"
+               "    <wekimini.osc.OSCNumericOutput>\n      <name></name>\n      <min>-1.5</min>\n      <max>2.0</max>\n"
+               "      <outputType>REAL</outputType>\n      <limitType>SOFT</limitType>\n"
+               "    </wekimini.osc.OSCNumericOutput>\n  </outputs>\n</OSCOutputGroup>")
+
+
+def test_escaped_names_custom_addresses_empty_names_and_an_empty_data_set(tmp_path):
+    arff = ("@relation dataset\n\n@attribute ID numeric\n@attribute Time date 'yyyy/MM/dd HH:mm:ss:SSS'\n"
+            "@attribute 'Training round' numeric\n@attribute 'a & b' numeric\n@attribute c numeric\n"
+            "@attribute '' numeric\n\n@data\n")
+    imported = read_wekinator(_wekinator_folder(tmp_path, NUMERIC_OUT, arff))
+    c = imported.config
+    assert c.name == "it's a test, ok" and c.receive_port == 7000
+    assert c.inputs == ["a & b", "c"] and c.input_address == "/my/in" and c.output_address == "/my/out"
+    assert (c.send_host, c.send_port) == ("10.0.0.5", 9000)
+    assert c.outputs[0].name == "outputs-1" and c.outputs[0].min == -1.5  # an empty name gets the default
+    assert len(imported.examples) == 0
+
+
+def test_a_dtw_project_is_refused_in_one_clear_line(tmp_path):
+    dtw = NUMERIC_OUT.replace("wekimini.osc.OSCNumericOutput", "wekimini.osc.OSCDtwOutput")
+    with pytest.raises(OscnetError, match="dynamic time warping"):
+        read_wekinator(_wekinator_folder(tmp_path, dtw))
+
+
+@pytest.mark.parametrize("damage,message", [
+    (lambda d: (d / "outputConfig.xml").write_text("<OSCOutputGroup><oops"), "outputConfig.xml, line 1: not valid XML"),
+    (lambda d: (d / "p.wekproj").unlink(), "has no .wekproj"),
+    (lambda d: (d / "current" / "currentData.arff").write_text("@relation x\n@attribute a numeric\n@data\n1\n"),
+     "1 attributes, expected 3 + 2 inputs + 1 outputs"),
+])
+def test_a_damaged_project_names_the_file_and_the_problem(tmp_path, damage, message):
+    arff = ("@relation dataset\n@attribute ID numeric\n@attribute Time date 'yyyy/MM/dd HH:mm:ss:SSS'\n"
+            "@attribute 'Training round' numeric\n@attribute a numeric\n@attribute c numeric\n@attribute o numeric\n@data\n")
+    folder = _wekinator_folder(tmp_path, NUMERIC_OUT, arff)
+    damage(folder)
+    with pytest.raises(OscnetError, match=re.escape(message)):
+        read_wekinator(folder)
