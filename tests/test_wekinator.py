@@ -158,3 +158,29 @@ def test_a_damaged_project_names_the_file_and_the_problem(tmp_path, damage, mess
     damage(folder)
     with pytest.raises(OscnetError, match=re.escape(message)):
         read_wekinator(folder)
+
+
+INSTANCES = Path(__file__).parent / "fixtures" / "weka-instances"
+
+
+@pytest.mark.parametrize("folder", ["dienuq__Sonification-Box__Sonification", "ElBarbs__CART398-TacSound__Wekinator-TacSound"])
+def test_weka_reads_the_exported_file_and_sees_the_same_data(tmp_path, folder):
+    """The fixture is Weka's own summary of this very export (its sha256 is in the header)."""
+    import hashlib
+
+    fixture = (INSTANCES / f"{folder}.txt").read_text()
+    imported = read_wekinator(PROJECTS / folder)
+    path = export_arff(tmp_path / "x.arff", imported.config, imported.examples)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in fixture.splitlines()[1]
+    assert "# exit status: 0" in fixture
+    data = read_arff(path)
+    assert f"Num Instances:  {len(data.data)}" in fixture
+    assert f"Num Attributes: {len(data.attributes)}" in fixture
+    rows = [line.split() for line in fixture.splitlines() if re.match(r"^\s+\d+ ", line)]
+    assert len(rows) == len(data.attributes)
+    for row, attribute, column in zip(rows, data.attributes, data.data.T):
+        kind = {"numeric": "Num", "nominal": "Nom", "date": "Dat"}[attribute.kind]
+        missing = int(np.isnan(column).sum())
+        distinct = len(np.unique(column[~np.isnan(column)]))
+        assert row[-1] == str(distinct) and kind in row and attribute.name.split()[0] in row
+        assert row[row.index(kind) + 4] == str(missing)
