@@ -15,6 +15,12 @@ from scipy.special import expit as sigmoid, logit
 Activation = Literal["sigmoid", "linear"]
 
 
+def _floats(a: np.ndarray) -> np.ndarray:
+    """An array of float32 or float64 as given (float64 for anything else, such as lists)."""
+    a = np.asarray(a)
+    return a if a.dtype in (np.float32, np.float64) else a.astype(np.float64)
+
+
 class Network:
     """A fully connected network: sigmoid hidden layers, a sigmoid or linear output layer."""
 
@@ -24,10 +30,10 @@ class Network:
         thresholds: Sequence[np.ndarray] | None = None,
         output_activation: Activation = "sigmoid",
     ) -> None:
-        self.weights = [np.asarray(w, dtype=np.float64) for w in weights]
+        self.weights = [_floats(w) for w in weights]
         if thresholds is None:  # the tutorial's network has none: all zero
-            thresholds = [np.zeros(w.shape[0]) for w in self.weights]
-        self.thresholds = [np.asarray(t, dtype=np.float64) for t in thresholds]
+            thresholds = [np.zeros(w.shape[0], dtype=w.dtype) for w in self.weights]
+        self.thresholds = [_floats(t) for t in thresholds]
         if output_activation not in ("sigmoid", "linear"):
             raise ValueError(f"output_activation must be 'sigmoid' or 'linear', not {output_activation!r}")
         self.output_activation: Activation = output_activation

@@ -1,0 +1,455 @@
+"""MNIST handwritten digits: loading (IDX and CSV), training and testing, pictures, download.
+
+Library code, usable without the CLI:
+
+    train, test = load_mnist("data/mnist")
+    model = train_model(train, recipe="batch")
+    result = evaluate(model, test)
+    print(result.accuracy, confusion_table(result.confusion))
+
+Pixels are raw 0..255; the network sees pixel/255·0.99 + 0.01 (the tutorial's scaling),
+recorded in the model as its input scaling, so a saved model takes raw pixels.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .batch import Monitor, train_batch
+from .errors import OscnetError
+from .model import Model, Scaling
+from .network import Network
+from .training import Progress, train_seed
+
+N_PIXELS, SIDE, N_CLASSES = 784, 28, 10
+LOW, HIGH = 0.01, 0.99  # the tutorial's target values, and its input range
+RECIPES = ("batch", "seed")
+
+# The four IDX files and the sha256 of their .gz form (shared/data/mnist/SOURCE.md).
+FILES = {
+    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+}
+# Google's copy of LeCun's files (the one TensorFlow's loader uses); --mirror picks another.
+DEFAULT_MIRROR = "https://storage.googleapis.com/cvdf-datasets/mnist/"
+
+IDX_MAGIC = {1: 0x00000801, 3: 0x00000803}  # unsigned bytes, 1-D labels / 3-D images
+
+
+@dataclass
+class Digits:
+    """Digit images (n, 784) as raw pixels 0..255 and their labels (n,) 0..9."""
+
+    images: np.ndarray
+    labels: np.ndarray
+    source: str = ""
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __repr__(self) -> str:
+        return f"Digits({len(self)} from {self.source!r})"
+
+    def subset(self, n: int) -> "Digits":
+        """The first n digits (the files are in a fixed, well-mixed order)."""
+        return Digits(self.images[:n], self.labels[:n], f"{self.source}[:{n}]")
+
+
+# --- loading ------------------------------------------------------------------------
+
+
+def read_idx(path: str | os.PathLike, dims: int) -> np.ndarray:
+    """An IDX file of unsigned bytes (gzipped or not) as an array with `dims` dimensions."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        if raw[:2] == b"\x1f\x8b":  # gzip's own magic number
+            raw = gzip.decompress(raw)
+    except OSError as exc:
+        raise OscnetError(f"{path}: cannot read it ({exc}); check the file or download it again "
+                          "(oscnet mnist --download DIR)") from None
+    except (EOFError, gzip.BadGzipFile, ValueError) as exc:
+        raise OscnetError(f"{path}: the gzip data is damaged ({exc}); download it again") from None
+    header = 4 + 4 * dims
+    if len(raw) < header:
+        raise OscnetError(f"{path}: truncated: only {len(raw)} bytes, not even an IDX header; download it again")
+    magic = int.from_bytes(raw[:4], "big")
+    if magic != IDX_MAGIC[dims]:
+        kind = "labels" if dims == 1 else "images"
+        raise OscnetError(f"{path}: wrong magic number 0x{magic:08x} (MNIST {kind} files start with "
+                          f"0x{IDX_MAGIC[dims]:08x}); is this the right file?")
+    shape = tuple(int.from_bytes(raw[4 + 4 * k: 8 + 4 * k], "big") for k in range(dims))
+    expected = header + int(np.prod(shape))
+    if len(raw) != expected:
+        problem = "truncated" if len(raw) < expected else "has extra bytes"
+        raise OscnetError(f"{path}: {problem}: {len(raw)} bytes where the header {shape} needs "
+                          f"{expected}; download it again")
+    return np.frombuffer(raw, np.uint8, offset=header).reshape(shape)
+
+
+def read_idx_pair(images_path: str | os.PathLike, labels_path: str | os.PathLike) -> Digits:
+    """Images and labels from two IDX files, checked to be 28x28 digits, one label each."""
+    images = read_idx(images_path, 3)
+    labels = read_idx(labels_path, 1)
+    if images.shape[1:] != (SIDE, SIDE):
+        raise OscnetError(f"{images_path}: images are {images.shape[1]}x{images.shape[2]}, not 28x28")
+    if len(images) != len(labels):
+        raise OscnetError(f"{labels_path}: {len(labels)} labels for {len(images)} images in "
+                          f"{images_path}; the two files must come from the same set")
+    if labels.size and labels.max() >= N_CLASSES:
+        raise OscnetError(f"{labels_path}: label {labels.max()} is not a digit 0..9")
+    return Digits(images.reshape(-1, N_PIXELS), labels.copy(), str(images_path))
+
+
+def read_csv(path: str | os.PathLike) -> Digits:
+    """The tutorial's CSV: one digit per line, its label then 784 pixel values 0..255."""
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="ascii").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OscnetError(f"{path}: cannot read it as a CSV file ({exc})") from None
+    rows = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        fields = line.split(",")
+        if len(fields) != 1 + N_PIXELS:
+            raise OscnetError(f"{path}, line {number}: {len(fields)} values; each line must be a "
+                              f"label then {N_PIXELS} pixels")
+        try:
+            values = [int(f) for f in fields]
+        except ValueError:
+            raise OscnetError(f"{path}, line {number}: a value is not a whole number") from None
+        if not 0 <= values[0] < N_CLASSES:
+            raise OscnetError(f"{path}, line {number}: label {values[0]} is not a digit 0..9")
+        bad = [v for v in values[1:] if not 0 <= v <= 255]
+        if bad:
+            raise OscnetError(f"{path}, line {number}: pixel value {bad[0]} is outside 0..255")
+        rows.append(values)
+    if not rows:
+        raise OscnetError(f"{path}: no digits in the file")
+    table = np.array(rows, dtype=np.uint8)
+    return Digits(table[:, 1:], table[:, 0].copy(), str(path))
+
+
+def read_digits(path: str | os.PathLike) -> Digits:
+    """One set of digits from a CSV file, or an IDX images file with its labels file beside it."""
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        return read_csv(path)
+    name = path.name
+    for images_word, labels_word in (("images-idx3", "labels-idx1"), ("images.idx3", "labels.idx1")):
+        if images_word in name:
+            return read_idx_pair(path, path.with_name(name.replace(images_word, labels_word)))
+    raise OscnetError(f"{path}: give a .csv file or an IDX images file (…-images-idx3-ubyte[.gz])")
+
+
+def find_files(data_dir: str | os.PathLike) -> tuple[Path, Path]:
+    """The training and test files in a folder: the IDX files if there, else mnist_train/test.csv."""
+    data_dir = Path(data_dir)
+    found = []
+    for stem in ("train", "t10k"):
+        for name in (f"{stem}-images-idx3-ubyte.gz", f"{stem}-images-idx3-ubyte",
+                     f"{stem}-images.idx3-ubyte.gz", f"{stem}-images.idx3-ubyte"):
+            if (data_dir / name).is_file():
+                found.append(data_dir / name)
+                break
+    if len(found) == 2:
+        return found[0], found[1]
+    for train, test in (("mnist_train.csv", "mnist_test.csv"), ("mnist_train_100.csv", "mnist_test_10.csv")):
+        if (data_dir / train).is_file() and (data_dir / test).is_file():
+            return data_dir / train, data_dir / test
+    raise OscnetError(f"{data_dir}: no MNIST files found (the four IDX files or mnist_train.csv and "
+                      f"mnist_test.csv); fetch them with: oscnet mnist --download {data_dir}")
+
+
+def load_mnist(data_dir: str | os.PathLike) -> tuple[Digits, Digits]:
+    """The training and test digits found in `data_dir`."""
+    train_path, test_path = find_files(data_dir)
+    return read_digits(train_path), read_digits(test_path)
+
+
+# --- the numbers the network sees -------------------------------------------------------
+
+
+def input_scaling() -> Scaling:
+    """Raw pixel → network input as a model scaling: (x − base)/range = x/255·0.99 + 0.01."""
+    return Scaling(base=np.full(N_PIXELS, -0.01 * 255 / 0.99), range=np.full(N_PIXELS, 255 / 0.99))
+
+
+def scale_inputs(images: np.ndarray) -> np.ndarray:
+    """Raw pixels (n, 784) to network inputs in 0.01..1.00, as the tutorial does."""
+    return np.asarray(images, dtype=np.float64) / 255.0 * 0.99 + 0.01
+
+
+def one_hot(labels: np.ndarray) -> np.ndarray:
+    """Targets (n, 10): 0.99 for the label's node, 0.01 elsewhere (sigmoid never reaches 0 or 1)."""
+    targets = np.full((len(labels), N_CLASSES), LOW)
+    targets[np.arange(len(labels)), labels] = HIGH
+    return targets
+
+
+def rotated(digits: Digits, degrees: float) -> Digits:
+    """The digits plus copies turned by +degrees and −degrees (interleaved as the tutorial trains)."""
+    from scipy import ndimage  # only needed here
+
+    images = digits.images.reshape(-1, SIDE, SIDE).astype(np.float32)
+    turned = [ndimage.rotate(images, angle, axes=(1, 2), reshape=False, order=1, cval=0.0)
+              for angle in (degrees, -degrees)]
+    stacked = np.stack([images] + turned, axis=1)  # (n, 3, 28, 28): each digit, then its turns
+    pixels = np.clip(stacked.reshape(-1, N_PIXELS), 0, 255)
+    return Digits(pixels, np.repeat(digits.labels, 3), f"{digits.source} ±{degrees:g}°")
+
+
+# --- training and testing -----------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    """A test run: the predictions, their accuracy and the confusion table."""
+
+    predicted: np.ndarray
+    labels: np.ndarray
+    confusion: np.ndarray  # (10, 10): row = true digit, column = predicted digit
+    seconds: float
+
+    @property
+    def accuracy(self) -> float:
+        """The fraction of test digits classified right (the tutorial's 'performance')."""
+        return float(np.trace(self.confusion) / max(1, self.confusion.sum()))
+
+
+@dataclass
+class Recipe:
+    """How to train: the recipe's name and its settings (learning rate None: the recipe's own)."""
+
+    name: str = "batch"
+    hidden: list[int] = field(default_factory=lambda: [200])
+    epochs: int = 5
+    learning_rate: float | None = None
+    batch_size: int = 64
+    momentum: float = 0.9
+    rotate: float = 0.0
+    seed: int = 0
+
+    def check(self) -> None:
+        """Raise a clear error for settings that cannot work."""
+        if self.name not in RECIPES:
+            raise OscnetError(f"unknown recipe {self.name!r}; use one of: {', '.join(RECIPES)}")
+        if not self.hidden or any(h < 1 for h in self.hidden):
+            raise OscnetError(f"hidden layers must have at least 1 node each, got {self.hidden}")
+        if self.epochs < 0:
+            raise OscnetError(f"epochs must be 0 or more, got {self.epochs}")
+
+    @property
+    def rate(self) -> float:
+        """The learning rate used: the tutorial's 0.1 for seed, 0.3 for batch unless set."""
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 0.1 if self.name == "seed" else 0.3
+
+
+def train_model(
+    train: Digits,
+    recipe: Recipe,
+    progress: Progress | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    monitor: Monitor | None = None,
+    dtype: type = np.float32,
+    threads: int | None = None,
+) -> Model:
+    """Train a 784-hidden-10 network on the digits and wrap it as a nominal Model.
+
+    `threads`: BLAS threads for the batch recipe (None: as configured, normally all cores).
+    """
+    recipe.check()
+    data = rotated(train, recipe.rotate) if recipe.rotate else train
+    inputs, targets = scale_inputs(data.images), one_hot(data.labels)
+    network = Network.random([N_PIXELS, *recipe.hidden, N_CLASSES], recipe.seed)
+    stopped = False
+
+    def stop() -> bool:
+        nonlocal stopped
+        stopped = stopped or bool(should_stop and should_stop())
+        return stopped
+
+    if recipe.name == "seed" and monitor and progress:
+        progress = _scoring_recent(progress, monitor, network, inputs, targets)
+    start = time.perf_counter()
+    if recipe.name == "seed":
+        train_seed(network, inputs, targets, recipe.rate, recipe.epochs, progress, stop)
+    else:
+        train_batch(network, inputs, targets, recipe.rate, recipe.epochs, recipe.batch_size,
+                    recipe.momentum, rng=recipe.seed, progress=progress, should_stop=stop,
+                    dtype=dtype, monitor=monitor, threads=threads)
+    seconds = time.perf_counter() - start
+    options: dict[str, Any] = {
+        "hidden": list(recipe.hidden), "epochs": recipe.epochs, "learning_rate": recipe.rate,
+        "rotate": recipe.rotate, "seed": recipe.seed,
+    }
+    if recipe.name == "batch":
+        options.update(batch_size=recipe.batch_size, momentum=recipe.momentum, dtype=np.dtype(dtype).name)
+    return Model(
+        network=network,
+        input_names=[f"pixel{k}" for k in range(N_PIXELS)],
+        kind="nominal",
+        class_name="digit",
+        class_labels=[str(d) for d in range(N_CLASSES)],
+        input_scaling=input_scaling(),
+        recipe=recipe.name,
+        options=options,
+        info={"train_seconds": round(seconds, 3), "train_examples": len(data),
+              "train_source": train.source, "stopped_early": stopped},
+    )
+
+
+def _scoring_recent(progress: Progress, monitor: Monitor, network: Network, inputs: np.ndarray,
+                    targets: np.ndarray) -> Progress:
+    """For the per-example loop (which has no batches to show): score the last 1000 examples learnt."""
+    last: list[tuple[int, int]] = []
+
+    def report(epoch: int, done: int, total: int) -> None:
+        if last and last[-1] == (epoch, done):
+            return  # train_seed reports the end of an epoch twice when n is a multiple of 1000
+        last.append((epoch, done))
+        recent = slice(max(0, done - 1000), done)
+        monitor(network.query(inputs[recent]), targets[recent])
+        progress(epoch, done, total)
+
+    return report
+
+
+def evaluate(model: Model, test: Digits) -> Result:
+    """Classify every test digit; the confusion table counts (true, predicted) pairs."""
+    start = time.perf_counter()
+    predicted = model.predict_class(test.images)
+    confusion = np.zeros((N_CLASSES, N_CLASSES), dtype=np.int64)
+    np.add.at(confusion, (test.labels.astype(np.int64), predicted), 1)
+    return Result(predicted, test.labels, confusion, time.perf_counter() - start)
+
+
+def confusion_table(confusion: np.ndarray) -> str:
+    """Per-digit accuracy and the confusion counts as aligned text (rows: true digit)."""
+    width = max(5, len(str(confusion.max())) + 1)
+    head = "true\\pred" + "".join(f"{d:>{width}}" for d in range(N_CLASSES)) + "   correct"
+    lines = [head]
+    for d in range(N_CLASSES):
+        total = confusion[d].sum()
+        share = f"{100 * confusion[d, d] / total:6.2f}%" if total else "     -"
+        lines.append(f"{d:>9}" + "".join(f"{c:>{width}}" for c in confusion[d]) + f"   {share}")
+    return "\n".join(lines)
+
+
+# --- pictures ---------------------------------------------------------------------------
+
+
+def backquery_digits(network: Network) -> np.ndarray:
+    """What the network thinks each digit looks like: (10, 28, 28), ink in 0..1.
+
+    Each picture is the tutorial's backquery (`Network.backquery`) of that digit's target,
+    less the mean of the ten: trained thresholds add one shared picture (roughly the average
+    digit) to all ten, which would otherwise hide what tells the digits apart.
+    """
+    raw = []
+    for digit in range(N_CLASSES):
+        targets = np.full(N_CLASSES, LOW)
+        targets[digit] = HIGH
+        raw.append(network.backquery(targets))
+    pictures = np.array(raw) - np.mean(raw, axis=0)
+    lo = np.percentile(pictures, 1, axis=1, keepdims=True)  # stretch each picture's contrast,
+    hi = np.percentile(pictures, 99, axis=1, keepdims=True)  # ignoring a few extreme pixels
+    return np.clip((pictures - lo) / np.maximum(hi - lo, 1e-12), 0, 1).reshape(-1, SIDE, SIDE)
+
+
+def misclassified(result: Result, test: Digits, limit: int = 100) -> tuple[np.ndarray, list[str]]:
+    """Up to `limit` wrongly classified test digits (k, 28, 28) in 0..1, titled 'true>predicted'."""
+    wrong = np.flatnonzero(result.predicted != test.labels)[:limit]
+    images = test.images[wrong].reshape(-1, SIDE, SIDE) / 255.0
+    return images, [f"{test.labels[k]}>{result.predicted[k]}" for k in wrong]
+
+
+# --- download -----------------------------------------------------------------------------
+
+
+def sha256_of(path: Path) -> str:
+    """The file's sha256 as hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def download(dest: str | os.PathLike, mirror: str = DEFAULT_MIRROR, files: dict[str, str] | None = None,
+             timeout: float = 60.0, say: Callable[[str], None] = lambda _: None) -> list[Path]:
+    """Fetch the four IDX files into `dest`, keeping each only if its sha256 is the known one.
+
+    A file already there with the right checksum is not fetched again. A download is written
+    to a temporary name and renamed only once checked, so a bad one never looks like a good one.
+    """
+    files = FILES if files is None else files
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    base = mirror if mirror.endswith("/") else mirror + "/"
+    paths = []
+    for name, expected in files.items():
+        path = dest / name
+        if path.is_file() and sha256_of(path) == expected:
+            say(f"{path}: already here, checksum good")
+            paths.append(path)
+            continue
+        url = base + name
+        say(f"fetching {url}")
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=dest)
+        try:
+            digest = hashlib.sha256()
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+                for block in iter(lambda: response.read(1 << 20), b""):
+                    digest.update(block)
+                    out.write(block)
+            if digest.hexdigest() != expected:
+                raise OscnetError(f"{url}: checksum mismatch (sha256 {digest.hexdigest()}, expected "
+                                  f"{expected}); the file was not kept; try again or another --mirror")
+            os.replace(tmp, path)
+        except (urllib.error.URLError, OSError) as exc:
+            raise OscnetError(f"{url}: download failed ({getattr(exc, 'reason', exc)}); check the "
+                              "network or give another --mirror") from None
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        paths.append(path)
+    return paths
+
+
+def recipe_from(options: dict[str, Any]) -> Recipe:
+    """A Recipe from a config mapping (unknown keys are an error, so typos are caught)."""
+    known = set(Recipe.__dataclass_fields__)
+    unknown = set(options) - known
+    if unknown:
+        raise OscnetError(f"unknown recipe setting(s) {sorted(unknown)}; known: {sorted(known)}")
+    recipe = Recipe(**options)
+    hidden = recipe.hidden
+    try:
+        if isinstance(hidden, str):
+            hidden = hidden.split(",")
+        recipe.hidden = [int(h) for h in (hidden if isinstance(hidden, Sequence) else [hidden])]
+        recipe.epochs, recipe.batch_size, recipe.seed = int(recipe.epochs), int(recipe.batch_size), int(recipe.seed)
+        recipe.momentum, recipe.rotate = float(recipe.momentum), float(recipe.rotate or 0.0)
+        if recipe.learning_rate is not None:
+            recipe.learning_rate = float(recipe.learning_rate)
+    except (TypeError, ValueError) as exc:
+        raise OscnetError(f"a recipe setting has the wrong type ({exc}); see configs/mnist.yaml") from None
+    return recipe
