@@ -1,0 +1,220 @@
+"""`oscnet bench live`: input → /wek/outputs round trip over UDP, next to a bare python-osc echo.
+
+Both servers run as separate processes on 127.0.0.1, as a patch would see them. The client
+is one thread that paces the inputs and reads the answers with select(), so it never
+competes with itself for the GIL. Answers are matched to inputs in order (UDP on loopback
+keeps order); the loss is inputs sent minus answers received.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import OscnetError
+from ..sender import float_message
+
+N_INPUTS, N_OUTPUTS, N_EXAMPLES = 10, 5, 2000
+
+ECHO_SERVER = """
+import sys
+from pythonosc.dispatcher import Dispatcher
+from pythonosc.osc_server import BlockingOSCUDPServer
+from pythonosc.udp_client import SimpleUDPClient
+
+client = SimpleUDPClient("127.0.0.1", int(sys.argv[1]))
+dispatcher = Dispatcher()
+dispatcher.map("/wek/inputs", lambda address, *args: client.send_message("/wek/outputs", list(args)))
+server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+print("listening on UDP 127.0.0.1:%d" % server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+BENCH_CONFIG = f"""\
+inputs: {N_INPUTS}
+outputs: {N_OUTPUTS}
+receive: {{host: 127.0.0.1, port: 0}}
+training: {{recipe: weka, options: {{hidden: i}}}}
+recordings: null
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `oscnet bench live`."""
+    parser = subparsers.add_parser(
+        "live", help="input → output round trip of `oscnet serve` vs a bare python-osc echo, and during training")
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of each measured phase (default 2)")
+    parser.add_argument("--rates", default="100,1000,5000", help="input messages per second (default 100,1000,5000)")
+    parser.set_defaults(func=bench_live)
+
+
+@dataclass
+class Phase:
+    """One measured run: round-trip times (s) of the answered inputs, and how many went unanswered."""
+
+    sent: int
+    rtts: np.ndarray
+    seconds: float
+
+    @property
+    def lost(self) -> int:
+        return self.sent - len(self.rtts)
+
+    def ms(self, q: float) -> float:
+        return float(np.percentile(self.rtts, q) * 1e3) if len(self.rtts) else float("nan")
+
+
+class Client:
+    """The patch side: one socket sends inputs, another receives answers."""
+
+    def __init__(self) -> None:
+        self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        self.rx.bind(("127.0.0.1", 0))
+        self.rx.setblocking(False)
+        self.port = self.rx.getsockname()[1]
+        self.tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        rng = np.random.default_rng(0)
+        self.inputs = [float_message("/wek/inputs", row) for row in rng.uniform(0, 1, (64, N_INPUTS))]
+
+    def control(self, target: tuple[str, int], name: str, *values: float) -> None:
+        self.tx.sendto(float_message("/wekinator/control/" + name, values), target)
+
+    def drain(self) -> list[bytes]:
+        got = []
+        while True:
+            try:
+                got.append(self.rx.recv(65536))
+            except BlockingIOError:
+                return got
+
+    def measure(self, target: tuple[str, int], rate: float, seconds: float,
+                until_done_training: bool = False) -> Phase:
+        """Send inputs at `rate` for `seconds` (or until done-training arrives) and time the answers."""
+        self.drain()
+        interval = 1.0 / rate
+        sent: list[float] = []
+        answered: list[float] = []
+        start = time.perf_counter()
+        end = start + (60.0 if until_done_training else seconds)
+        next_send, stop_sending = start, None
+        while True:
+            now = time.perf_counter()
+            if stop_sending is None and now >= end:
+                stop_sending = now
+            if stop_sending is not None and (len(answered) >= len(sent) or now > stop_sending + 0.5):
+                break
+            wait = 0.5 if stop_sending is not None else max(0.0, next_send - now)
+            if select.select([self.rx], [], [], wait)[0]:
+                for data in self.drain():
+                    arrived = time.perf_counter()
+                    if data.startswith(b"/wek/outputs\0"):
+                        answered.append(arrived)
+                    elif data.startswith(b"/wekinator/status/done-training") and until_done_training:
+                        end = min(end, arrived)
+            now = time.perf_counter()
+            if stop_sending is None and now >= next_send:
+                self.tx.sendto(self.inputs[len(sent) % len(self.inputs)], target)
+                sent.append(time.perf_counter())
+                next_send += interval
+                if next_send < now - 0.05:  # fell behind (slow machine): do not burst to catch up
+                    next_send = now
+        n = len(answered)
+        return Phase(len(sent), np.array(answered) - np.array(sent[:n]), (stop_sending or end) - start)
+
+
+def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen, int]:
+    """Start a server process and read the port it listens on from its first line."""
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=open(log, "w"), text=True)
+    line = proc.stdout.readline()
+    found = re.search(r"UDP 127\.0\.0\.1:(\d+)", line)
+    if not found:
+        proc.kill()
+        raise OscnetError(f"the server did not start: {line.strip() or log.read_text()[-500:]}")
+    return proc, int(found.group(1))
+
+
+def prepare_oscnet(client: Client, target: tuple[str, int]) -> float:
+    """Record N_EXAMPLES examples over UDP, train, start running; returns the training time."""
+    rng = np.random.default_rng(1)
+    weights = rng.uniform(-1, 1, (N_INPUTS, N_OUTPUTS))
+    client.control(target, "startRecording")
+    for k, x in enumerate(rng.uniform(0, 1, (N_EXAMPLES, N_INPUTS))):
+        client.control(target, "outputs", *(1 / (1 + np.exp(-(x - 0.5) @ weights))))
+        client.tx.sendto(float_message("/wek/inputs", x), target)
+        if k % 20 == 19:
+            time.sleep(0.004)  # ~10,000 messages/s: within the server's socket buffer
+    client.control(target, "stopRecording")
+    return train(client, target)
+
+
+def train(client: Client, target: tuple[str, int]) -> float:
+    client.drain()
+    started = time.perf_counter()
+    client.control(target, "train")
+    deadline = started + 120
+    while time.perf_counter() < deadline:
+        if select.select([client.rx], [], [], 0.5)[0]:
+            if any(d.startswith(b"/wekinator/status/done-training") for d in client.drain()):
+                return time.perf_counter() - started
+    raise OscnetError("the server did not finish training within 2 minutes")
+
+
+def bench_live(args: argparse.Namespace) -> int:
+    """Measure and print the round trip table, the training phase, and the targets."""
+    rates = [float(r) for r in args.rates.split(",")]
+    client = Client()
+    results: dict[tuple[str, float], Phase] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        (tmp_path / "bench.yaml").write_text(BENCH_CONFIG)
+        servers = {
+            "python-osc echo": [sys.executable, "-c", ECHO_SERVER, str(client.port)],
+            "oscnet serve": [sys.executable, "-m", "oscnet", "serve", "--config", str(tmp_path / "bench.yaml"),
+                             "--send-port", str(client.port), "--headless"],
+        }
+        training = None
+        for name, command in servers.items():
+            proc, port = start_server(command, tmp_path / "server.log")
+            target = ("127.0.0.1", port)
+            try:
+                if name == "oscnet serve":
+                    first_train = prepare_oscnet(client, target)
+                    client.control(target, "startRunning")
+                    client.measure(target, 1000, 0.3)  # warm-up, not reported
+                for rate in rates:
+                    results[name, rate] = client.measure(target, rate, args.seconds)
+                if name == "oscnet serve":
+                    client.control(target, "train")
+                    training = client.measure(target, 1000, 0, until_done_training=True)
+            finally:
+                proc.terminate()
+                proc.wait(timeout=10)
+    print(f"oscnet bench live: /wek/inputs → /wek/outputs round trip over UDP on 127.0.0.1, "
+          f"{N_INPUTS} inputs, {N_OUTPUTS} outputs (weka, hidden i), {args.seconds:g} s per rate")
+    print(f"{'rate/s':>7}  {'server':<16} {'sent':>6} {'lost':>5} {'median ms':>10} {'p99 ms':>8}")
+    for (name, rate), phase in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        print(f"{rate:7.0f}  {name:<16} {phase.sent:6d} {phase.lost:5d} {phase.ms(50):10.3f} {phase.ms(99):8.3f}")
+    ratios = {rate: results["oscnet serve", rate].ms(50) / results["python-osc echo", rate].ms(50) for rate in rates}
+    print("median oscnet / echo: " + ", ".join(f"{r:g}/s {v:.2f}x" for r, v in ratios.items()))
+    assert training is not None
+    print(f"during training ({N_EXAMPLES} examples × {N_INPUTS} inputs × {N_OUTPUTS} outputs, "
+          f"{training.seconds:.2f} s; the first training took {first_train:.2f} s): 1000/s, sent "
+          f"{training.sent}, lost {training.lost}, median {training.ms(50):.3f} ms, p99 {training.ms(99):.3f} ms")
+    checks = [(f"median ≤ 2× the bare echo at every rate", all(v <= 2 for v in ratios.values()))]
+    if 1000 in rates:
+        checks.append(("p99 ≤ 2 ms at 1 kHz", results["oscnet serve", 1000].ms(99) <= 2))
+    checks.append(("0 lost at 1 kHz during training", training.lost == 0))
+    print("targets: " + "; ".join(f"{what} [{'ok' if ok else 'MISSED'}]" for what, ok in checks))
+    return 0

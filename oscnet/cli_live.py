@@ -1,0 +1,94 @@
+"""`oscnet serve` and `oscnet demo`: argument parsing only; the work is in session, osc, console, demo."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+
+from .errors import OscnetError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `serve` and `demo`."""
+    serve = subparsers.add_parser(
+        "serve", help="the live tool: Wekinator's OSC protocol, with a console",
+        description="Listen for Wekinator's OSC messages (inputs and /wekinator/control/*), record, "
+                    "train and run; type commands at the console (`help`).")
+    serve.add_argument("--config", metavar="FILE", help="YAML config (default: Wekinator's defaults, "
+                       "as in configs/default.yaml)")
+    serve.add_argument("--project", metavar="DIR", help="a project folder: loaded if it holds one, "
+                       "else created; recordings and models are kept there")
+    serve.add_argument("--host", help="address to listen on (default: the config's receive.host)")
+    serve.add_argument("--port", type=int, help="UDP port to listen on (default: the config's, 6448; 0: any free port)")
+    serve.add_argument("--send-host", help="where /wek/outputs go (default: the config's send.host)")
+    serve.add_argument("--send-port", type=int, help="UDP port /wek/outputs go to (default: the config's, 12000)")
+    serve.add_argument("--commands", metavar="FILE", help="run console commands from FILE first "
+                       "(then the prompt if this is a terminal)")
+    serve.add_argument("--headless", action="store_true", help="no console: serve until Ctrl-C or SIGTERM")
+    serve.set_defaults(func=serve_command)
+
+    demo = subparsers.add_parser(
+        "demo", help="the whole loop with no patch: record a gesture over UDP, train, run, show",
+        description="Start a server on 127.0.0.1, send it a built-in gesture recording over UDP, "
+                    "train, run, and print what a listener received and the models.")
+    demo.add_argument("--config", metavar="FILE", help="a config with 2 inputs and outputs like "
+                      "configs/demo.yaml (default: that one, built in)")
+    demo.add_argument("--listen-port", type=int, default=0, help="the listener's UDP port (default: any free)")
+    demo.set_defaults(func=demo_command)
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    """Run the live tool until quit, end of the commands, Ctrl-C or SIGTERM."""
+    from pathlib import Path
+
+    from .config import Config
+    from .console import Console, run_script
+    from .osc import Endpoint
+    from .project import is_project
+    from .session import Session
+
+    if args.project and is_project(args.project) and args.config:
+        raise OscnetError(f"{args.project} already holds a project with its own config; drop --config "
+                          "(or give a new folder)")
+    config = Config.load(args.config) if args.config else Config.default()
+    signal.signal(signal.SIGTERM, _interrupt)
+    with Session(config, project_dir=Path(args.project) if args.project else None) as session:
+        if args.send_host or args.send_port:
+            session.send_to(args.send_host or session.config.send_host, args.send_port or session.config.send_port)
+        with Endpoint(session, args.host, args.port) as endpoint:
+            c = session.config
+            print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
+                  f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
+            try:
+                if args.commands:
+                    code = run_script(session, args.commands)
+                    if code or not (sys.stdin.isatty() or args.headless):
+                        return code
+                if args.headless:
+                    threading.Event().wait()
+                elif sys.stdin.isatty():
+                    return Console(session).run()
+                else:  # piped commands
+                    return Console(session, stdin=sys.stdin, script=True).run()
+            except KeyboardInterrupt:
+                print("oscnet: stopped", file=sys.stderr)
+    return 0
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """SIGTERM stops like Ctrl-C, so the session closes and the autosave finishes."""
+    raise KeyboardInterrupt
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    """Run the demo and print it; fails (non-zero) if any output did not come back."""
+    from .config import Config
+    from .demo import run_demo
+
+    config = Config.load(args.config) if args.config else None
+    logging.getLogger("oscnet.session").setLevel(logging.WARNING)  # the printout tells the story
+    run_demo(config, args.listen_port, out=sys.stdout)
+    return 0

@@ -1,0 +1,82 @@
+"""One output's type as Wekinator defines it: continuous (limits, integer) or classifier (1..N)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from .errors import OscnetError
+
+OutputType = Literal["continuous", "classifier"]
+Limits = Literal["soft", "hard"]
+
+
+@dataclass
+class OutputSpec:
+    """An output's name, type and the inputs that feed its model (0-based; None = all inputs)."""
+
+    name: str
+    type: OutputType = "continuous"
+    min: float = 0.0
+    max: float = 1.0
+    limits: Limits = "soft"
+    integer: bool = False
+    classes: int = 0  # classifier only: labels 1..classes
+    distribution: bool = False  # classifier only: also send /<name> with classes+1 floats
+    inputs: list[int] | None = field(default=None)
+
+    @property
+    def is_classifier(self) -> bool:
+        return self.type == "classifier"
+
+    def describe(self) -> str:
+        """The type in a few words: `continuous 0..1 soft`, `classifier 3 classes`."""
+        if self.is_classifier:
+            return f"classifier {self.classes} classes" + (" +distribution" if self.distribution else "")
+        kind = " integer" if self.integer else ""
+        return f"continuous {_num(self.min)}..{_num(self.max)} {self.limits}{kind}"
+
+    def default_value(self) -> float:
+        """Wekinator's starting value: min for a continuous output, class 1 for a classifier."""
+        return 1.0 if self.is_classifier else float(self.min)
+
+    def finish(self, value: float) -> float:
+        """A computed continuous value as Wekinator sends it: HARD clips, then INTEGER truncates toward 0."""
+        if self.limits == "hard":
+            value = min(max(value, self.min), self.max)
+        if self.integer:
+            value = float(math.trunc(value))
+        return value
+
+    def check_value(self, value: float, number: int) -> float:
+        """A value set by the user (the label of the next examples); classifiers take 1..N only."""
+        if not math.isfinite(value):
+            raise OscnetError(f"output {number} ({self.name}) cannot be {value}: send a finite number")
+        if self.is_classifier:
+            if value != int(value) or not 1 <= value <= self.classes:
+                raise OscnetError(f"output {number} ({self.name}) is a classifier with {self.classes} "
+                                  f"classes: its value must be a whole number 1..{self.classes}, not {value:g}")
+        return float(value)
+
+    def label(self, value: float) -> float:
+        """The value recorded as a training label: HARD limits are enforced on training data too."""
+        if self.limits == "hard" and not self.is_classifier:
+            return min(max(value, self.min), self.max)
+        return value
+
+    def random_value(self, rng: np.random.Generator) -> float:
+        """Wekinator's randomize: REAL uniform in [min, max), INTEGER and classes uniform whole numbers."""
+        if self.is_classifier:
+            return float(rng.integers(1, self.classes + 1))
+        if self.integer:
+            lo, hi = math.ceil(self.min), math.floor(self.max)
+            return float(rng.integers(lo, hi + 1)) if hi >= lo else float(self.min)
+        return float(rng.uniform(self.min, self.max))
+
+
+def _num(x: float) -> str:
+    """A number without a useless `.0`."""
+    return str(int(x)) if float(x).is_integer() else repr(float(x))

@@ -1,0 +1,199 @@
+"""A project on disk: the YAML config, the examples as CSV, one model JSON per trained output.
+
+```
+<folder>/
+  oscnet.yaml          the config (oscnet.config)
+  examples.csv         round,time,<inputs>,<outputs>; empty cell = output not recorded
+  models/output-K.json the trained model of output K (1-based), Model.save's JSON
+```
+Every file is written atomically (temp file + rename). `Autosaver` keeps a folder up to date
+from a background thread while a session records.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from .config import Config
+from .errors import OscnetError
+from .examples import ExampleStore
+from .model import Model, write_atomic
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "oscnet.yaml"
+EXAMPLES_FILE = "examples.csv"
+MODELS_DIR = "models"
+
+
+@dataclass
+class Project:
+    """What a project folder holds; models[k] is None for an untrained output."""
+
+    config: Config
+    examples: ExampleStore
+    models: list[Model | None]
+
+
+def model_path(directory: str | Path, k: int) -> Path:
+    """Where output k's (0-based) model lives in a project folder."""
+    return Path(directory) / MODELS_DIR / f"output-{k + 1}.json"
+
+
+def is_project(directory: str | Path) -> bool:
+    return (Path(directory) / CONFIG_FILE).is_file()
+
+
+def save_project(directory: str | Path, config: Config, examples: ExampleStore,
+                 models: list[Model | None]) -> Path:
+    """Write a whole project folder; models of untrained outputs are removed."""
+    directory = Path(directory)
+    try:
+        write_atomic(directory / CONFIG_FILE, config.to_yaml())
+        write_atomic(directory / EXAMPLES_FILE, examples.to_csv(config.inputs, [o.name for o in config.outputs]))
+        save_models(directory, models)
+    except OSError as exc:
+        raise OscnetError(f"cannot save the project in {directory}: {exc.strerror or exc}") from None
+    return directory
+
+
+def save_models(directory: Path, models: list[Model | None]) -> None:
+    """Write every trained model and delete files of outputs that have none (or no longer exist)."""
+    keep = set()
+    for k, model in enumerate(models):
+        path = model_path(directory, k)
+        if model is not None:
+            model.save(path)
+            keep.add(path.name)
+    folder = directory / MODELS_DIR
+    if folder.is_dir():
+        for stale in folder.glob("output-*.json"):
+            if stale.name not in keep:
+                stale.unlink()
+
+
+def load_project(directory: str | Path) -> Project:
+    """Read a project folder written by `save_project` (or kept by an `Autosaver`)."""
+    directory = Path(directory)
+    if not is_project(directory):
+        raise OscnetError(f"{directory} is not an oscnet project (no {CONFIG_FILE}); "
+                          "give the folder that `save` wrote")
+    config = Config.load(directory / CONFIG_FILE)
+    n_in, n_out = len(config.inputs), len(config.outputs)
+    path = directory / EXAMPLES_FILE
+    examples = ExampleStore(n_in, n_out)
+    if path.is_file():
+        examples = ExampleStore.from_csv(path.read_text(encoding="utf-8"), n_in, n_out, str(path))
+    models: list[Model | None] = []
+    for k, spec in enumerate(config.outputs):
+        path = model_path(directory, k)
+        model = Model.load(path) if path.is_file() else None
+        if model is not None and (model.kind == "nominal") != spec.is_classifier:
+            raise OscnetError(f"{path}: a {model.kind} model cannot serve {spec.describe()} output "
+                              f"{spec.name!r}; delete the file or fix {CONFIG_FILE}")
+        models.append(model)
+    return Project(config, examples, models)
+
+
+def claim_recordings_folder(root: str | Path) -> Path:
+    """Create and return a fresh folder `root/session-YYYYmmdd-HHMMSS[-k]` for one session's autosave."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    stem = "session-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+    for k in range(1, 10_000):
+        path = root / (stem if k == 1 else f"{stem}-{k}")
+        try:
+            path.mkdir()  # atomic: two sessions never share a folder
+            return path
+        except FileExistsError:
+            continue
+    raise OscnetError(f"cannot create a recordings folder in {root}: clean it up")
+
+
+Snapshot = Callable[[], tuple[Config, int, list[Model | None], int]]
+"""Returns (config, config version, models, models version) of the live session."""
+
+
+class Autosaver:
+    """Keeps a project folder in step with a live session, from its own thread, at least once a second.
+
+    New examples are appended to examples.csv (fsync'd); a deletion rewrites the file
+    atomically; the config and models are rewritten when their version changes. The folder is
+    created at the first write, so a session that records nothing leaves nothing behind.
+    """
+
+    def __init__(self, examples: ExampleStore, snapshot: Snapshot, directory: Path | None = None,
+                 root: Path | None = None, interval: float = 0.5, saved: bool = False) -> None:
+        """Save into `directory`, or into a fresh folder claimed under `root` at the first write."""
+        self.directory = directory
+        self.root = root
+        self.examples = examples
+        self.snapshot = snapshot
+        self.interval = interval
+        # `saved`: the folder already holds this state (a loaded project): start from there
+        self._rows = len(examples) if saved else 0
+        self._examples_version = examples.version if saved else -1
+        self._config_version = self._models_version = 0 if saved else -1
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="oscnet-autosave", daemon=True)
+        self._failed_at = -1e9
+
+    def start(self) -> "Autosaver":
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        """Stop the thread and write what is left."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)
+        self.flush()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.flush()
+
+    def flush(self) -> None:
+        """Write whatever changed since the last flush; disk errors are logged, never raised."""
+        try:
+            self._flush()
+        except (OSError, OscnetError) as exc:
+            if time.monotonic() - self._failed_at > 10:  # say it, but not every half second
+                log.error("autosave to %s failed: %s; free some space or fix permissions", self.directory, exc)
+                self._failed_at = time.monotonic()
+
+    def _flush(self) -> None:
+        config, config_version, models, models_version = self.snapshot()
+        n, version = len(self.examples), self.examples.version
+        if self._rows == 0 and n == 0 and (self.directory is None or not self.directory.exists()):
+            return  # nothing recorded yet: do not create the folder
+        if self.directory is None:
+            if self.root is None:
+                return
+            self.directory = claim_recordings_folder(self.root)
+            log.info("recording to %s", self.directory)
+        path = self.directory / EXAMPLES_FILE
+        rewrite = version != self._examples_version or not path.exists()
+        if config_version != self._config_version or not (self.directory / CONFIG_FILE).exists():
+            write_atomic(self.directory / CONFIG_FILE, config.to_yaml())
+            self._config_version = config_version
+            rewrite = True  # the CSV header holds the names
+        if rewrite:
+            header = self.examples.csv_header(config.inputs, [o.name for o in config.outputs])
+            write_atomic(path, header + self.examples.csv_rows(0, n))
+        elif n != self._rows:
+            with open(path, "a", encoding="utf-8", newline="\n") as f:
+                f.write(self.examples.csv_rows(self._rows, n))
+                f.flush()
+                os.fsync(f.fileno())
+        self._rows, self._examples_version = n, version
+        if models_version != self._models_version:
+            save_models(self.directory, models)
+            self._models_version = models_version

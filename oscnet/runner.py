@@ -1,0 +1,50 @@
+"""One output's trained model as the receive path runs it: scaling folded into the weights.
+
+Model.predict rescales the inputs and handles missing values on every call; live inputs are
+always complete, so the input scaling x' = (x − base)·s is folded into the first layer once
+(W' = W·s, θ' = θ − W'·base) and each message costs only the matrix products.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import expit
+
+from .model import Model
+from .outputs import OutputSpec
+
+
+class Runner:
+    """Computes one output's value (and a classifier's distribution) from the full input vector."""
+
+    def __init__(self, model: Model, spec: OutputSpec, input_indexes: list[int]) -> None:
+        self.spec = spec
+        self.select = np.asarray(input_indexes, dtype=np.intp)
+        net = model.network
+        weights = [w.copy() for w in net.weights]
+        thresholds = [t.copy() for t in net.thresholds]
+        if model.input_scaling is not None:
+            base, span = model.input_scaling.base, model.input_scaling.range
+            scale = np.where(span != 0, 1.0 / np.where(span != 0, span, 1.0), 1.0)
+            weights[0] = weights[0] * scale
+            thresholds[0] = thresholds[0] - weights[0] @ base
+        self.layers = list(zip(weights, thresholds))
+        self.linear_output = net.output_activation == "linear"
+        self.out_base, self.out_range = 0.0, 1.0
+        if model.kind == "numeric" and model.output_scaling is not None:
+            self.out_base = float(model.output_scaling.base[0])
+            self.out_range = float(model.output_scaling.range[0])
+        self.classifier = model.kind == "nominal"
+
+    def __call__(self, inputs: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """(value to send, class distribution or None) for inputs of shape (n_all_inputs,)."""
+        h = inputs[self.select]
+        last = len(self.layers) - 1
+        for l, (W, threshold) in enumerate(self.layers):
+            x = W @ h + threshold
+            h = x if (l == last and self.linear_output) else expit(x)
+        if not self.classifier:
+            return self.spec.finish(float(h[0]) * self.out_range + self.out_base), None
+        total = h.sum()
+        distribution = h / total if total > 0 else np.full(len(h), 1.0 / len(h))
+        return float(np.argmax(h) + 1), distribution

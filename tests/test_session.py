@@ -1,0 +1,131 @@
+"""The session's rules without a network: output types, recording masks, training, refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from oscnet import Session
+from oscnet.config import Config
+from oscnet.errors import OscnetError
+from oscnet.outputs import OutputSpec
+from oscnet.runner import Runner
+from oscnet.training import fit_model
+
+
+def session(n_inputs=2, outputs=None) -> Session:
+    config = Config.default(n_inputs, len(outputs) if outputs else 1)
+    if outputs:
+        config.outputs = outputs
+    config.send_port = 9  # discard: these tests listen to nothing
+    return Session(config, autosave=False, seed=0)
+
+
+def test_hard_limits_clip_and_integer_outputs_truncate_toward_zero():
+    spec = OutputSpec("o", min=-10, max=10, limits="hard", integer=True)
+    assert [spec.finish(v) for v in (12.7, -3.9, 3.9, -12.5)] == [10, -3, 3, -10]
+    soft = OutputSpec("o", min=0, max=1, integer=True)
+    assert soft.finish(2.9) == 2 and soft.finish(-0.5) == 0  # soft: no clipping; trunc(-0.5) = 0
+
+
+def test_randomize_stays_in_each_outputs_range():
+    rng = np.random.default_rng(0)
+    spec_int = OutputSpec("i", min=1, max=3, integer=True)
+    assert {spec_int.random_value(rng) for _ in range(200)} == {1.0, 2.0, 3.0}
+    classes = OutputSpec("c", "classifier", classes=4)
+    assert {classes.random_value(rng) for _ in range(200)} == {1.0, 2.0, 3.0, 4.0}
+    real = [OutputSpec("r", min=-2, max=5).random_value(rng) for _ in range(200)]
+    assert -2 <= min(real) and max(real) < 5
+
+
+@pytest.mark.parametrize("nominal", [False, True])
+def test_the_live_forward_pass_equals_model_predict(nominal):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-3, 7, (60, 3))
+    if nominal:
+        target, labels = (x[:, 0] > 2).astype(float), ["1", "2"]
+        spec = OutputSpec("c", "classifier", classes=2)
+    else:
+        target, labels, spec = x @ [0.5, -1, 2], None, OutputSpec("o", min=-100, max=100)
+    model = fit_model("weka", x[:, [0, 2]], target, ["a", "c"], "o", labels, {"epochs": 30})
+    runner = Runner(model, spec, [0, 2])
+    for row in x[:10]:
+        value, distribution = runner(row)
+        if nominal:
+            expected = model.predict(row[[0, 2]])
+            assert distribution == pytest.approx(expected, abs=1e-12)
+            assert value == np.argmax(expected) + 1
+        else:
+            assert value == pytest.approx(float(model.predict(row[[0, 2]])), abs=1e-12)
+
+
+def test_recording_adds_one_example_per_input_with_unrecorded_outputs_missing():
+    with session(outputs=[OutputSpec("a", min=0, max=1, limits="hard"), OutputSpec("b")]) as s:
+        s.set_outputs([1.5, 0.3])
+        s.set_recording_enabled([2], False)
+        s.start_recording()
+        s.receive_inputs(np.array([0.1, 0.2]))
+        rows = s.examples.block().outputs
+        assert rows[0, 0] == 1.0  # a HARD output's label is clamped, as Wekinator enforces
+        assert np.isnan(rows[0, 1])
+
+
+def test_wekinators_refusals_and_wording():
+    with session() as s:
+        with pytest.raises(OscnetError, match="Mismatch in input length: Expected 2, received 3"):
+            s.receive_inputs(np.zeros(3))
+        with pytest.raises(OscnetError, match="wrong length: Expected 1 values, received 2"):
+            s.set_outputs([1, 2])
+        with pytest.raises(OscnetError, match="no output has a trained model"):
+            s.start_running()
+        with pytest.raises(OscnetError, match="record some first"):
+            s.train()
+        with pytest.raises(OscnetError, match="there is no output 'x'"):
+            s.delete_examples_for_output("x")
+
+
+def test_a_classifier_value_must_be_one_of_its_classes():
+    with session(outputs=[OutputSpec("c", "classifier", classes=3)]) as s:
+        assert s.values.tolist() == [1.0]  # Wekinator's starting class
+        s.set_outputs([3])
+        for bad in (0, 4, 1.5):
+            with pytest.raises(OscnetError, match="whole number 1..3"):
+                s.set_outputs([bad])
+
+
+def test_delete_last_and_readd_last_work_on_rounds():
+    with session() as s:
+        for n in (2, 3):
+            s.start_recording()
+            for _ in range(n):
+                s.receive_inputs(np.zeros(2))
+            s.stop_recording()
+        s.delete_last()
+        assert len(s.examples) == 2 and "Deleted last recording (#2)" in s.status_text
+        s.readd_last()
+        assert len(s.examples) == 5
+
+
+def test_training_in_the_worker_swaps_in_versioned_models():
+    with session() as s:
+        s.start_recording()
+        for x in np.linspace(0, 1, 20):
+            s.set_outputs([x])
+            s.receive_inputs(np.array([x, 1.0]))
+        s.train()
+        s.wait_training(60)
+        assert s.model_name(0) == "outputs-1 (v1)"
+        assert not s.recording  # train stopped the recording first
+        s.select_inputs(1, [1])
+        s.train()
+        s.wait_training(60)
+        assert s.model_name(0) == "outputs-1 (v2)" and s.models[0].input_names == ["inputs-1"]
+        assert "Linear Node 0" in s.dump(1)
+
+
+def test_two_sessions_in_one_test_do_not_share_state():
+    with session() as a, session() as b:
+        a.set_outputs([0.7])
+        a.start_recording()
+        a.receive_inputs(np.zeros(2))
+        assert len(b.examples) == 0 and b.values.tolist() == [0.0] and not b.recording
