@@ -11,6 +11,8 @@ scripts read from stdin. Cancelling terminates the worker and the spare takes ov
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import multiprocessing.connection
 import signal
@@ -51,6 +53,39 @@ class TrainResult:
     error: str | None = None
 
 
+def _pack(message: dict[str, Any]) -> bytes:
+    """A message as JSON, numpy arrays as base64 of their bytes: nothing is pickled, even here."""
+    def array(obj: object) -> object:
+        if isinstance(obj, np.ndarray):
+            data = np.ascontiguousarray(obj, dtype=np.float64)
+            return {"__array__": base64.b64encode(data.tobytes()).decode("ascii"), "shape": list(data.shape)}
+        raise TypeError(f"cannot send {type(obj).__name__} to the training worker")
+    return json.dumps(message, default=array).encode()
+
+
+def _unpack(data: bytes) -> dict[str, Any]:
+    """The inverse of `_pack`."""
+    def array(obj: dict[str, Any]) -> object:
+        if "__array__" in obj:
+            return np.frombuffer(base64.b64decode(obj["__array__"]), dtype=np.float64).reshape(obj["shape"]).copy()
+        return obj
+    return json.loads(data, object_hook=array)
+
+
+def _job_message(job_id: int, jobs: list[TrainJob]) -> bytes:
+    return _pack({"kind": "job", "job_id": job_id, "jobs": [vars(job) for job in jobs]})
+
+
+def _results_message(job_id: int, results: list[TrainResult]) -> bytes:
+    return _pack({"kind": "done", "job_id": job_id, "results": [
+        {"output": r.output, "model": r.model.to_dict() if r.model else None, "error": r.error} for r in results]})
+
+
+def _results(message: dict[str, Any]) -> list[TrainResult]:
+    return [TrainResult(r["output"], Model.from_dict(r["model"], "the training worker") if r["model"] else None,
+                        r["error"]) for r in message["results"]]
+
+
 Done = Callable[[int, list[TrainResult]], None]
 Progress = Callable[[int, int, int], None]  # (job id, outputs done, outputs in the job)
 
@@ -63,12 +98,13 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
     from .wekamlp import warm_up
 
     warm_up()
-    conn.send(("ready",))
+    conn.send_bytes(_pack({"kind": "ready"}))
     while True:
         try:
-            job_id, jobs = conn.recv()
+            message = _unpack(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the parent has gone
+        job_id, jobs = message["job_id"], [TrainJob(**job) for job in message["jobs"]]
         results = []
         for done, job in enumerate(jobs, start=1):
             try:
@@ -79,12 +115,12 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
                 results.append(TrainResult(job.output, None, str(exc)))
             except Exception as exc:  # a bug: report it instead of dying silently
                 results.append(TrainResult(job.output, None, f"{type(exc).__name__}: {exc}"))
-            conn.send(("progress", job_id, done, len(jobs)))
-        conn.send(("done", job_id, results))
+            conn.send_bytes(_pack({"kind": "progress", "job_id": job_id, "done": done, "total": len(jobs)}))
+        conn.send_bytes(_results_message(job_id, results))
 
 
 class _Worker:
-    """One worker process and the connection to it (a socket pair carrying pickled messages)."""
+    """One worker process and the connection to it (a socket pair carrying JSON messages)."""
 
     def __init__(self) -> None:
         mine, theirs = socket.socketpair()
@@ -96,7 +132,7 @@ class _Worker:
     def wait_ready(self) -> bool:
         """Block until the worker is warm; False if it died first."""
         try:
-            return self.conn.recv() == ("ready",)
+            return _unpack(self.conn.recv_bytes())["kind"] == "ready"
         except (EOFError, OSError):
             return False
 
@@ -236,13 +272,13 @@ class Trainer:
     def _await(self, worker: _Worker, job_id: int, jobs: list[TrainJob]) -> list[TrainResult] | None:
         """Send the job and wait for its results; None if the worker was terminated (cancelled)."""
         try:
-            worker.conn.send((job_id, jobs))
+            worker.conn.send_bytes(_job_message(job_id, jobs))
             while True:
-                message = worker.conn.recv()  # EOF when the worker dies
-                if message[0] == "progress" and self.on_progress:
-                    self.on_progress(job_id, message[2], message[3])
-                elif message[0] == "done":
-                    return message[2]
+                message = _unpack(worker.conn.recv_bytes())  # EOF when the worker dies
+                if message["kind"] == "progress" and self.on_progress:
+                    self.on_progress(job_id, message["done"], message["total"])
+                elif message["kind"] == "done":
+                    return _results(message)
         except (EOFError, OSError):
             pass
         except Exception:  # a bug in the exchange: report it, treat the worker as crashed
@@ -261,7 +297,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    # Run the copy imported as oscnet.trainer, so pickled results name that module, not __main__.
-    from oscnet.trainer import main as _main
-
-    _main(sys.argv)
+    main(sys.argv)
