@@ -21,13 +21,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                        "as in configs/default.yaml)")
     serve.add_argument("--project", metavar="DIR", help="a project folder: loaded if it holds one, "
                        "else created; recordings and models are kept there")
-    serve.add_argument("--host", help="address to listen on (default: the config's receive.host)")
+    serve.add_argument("--listen", metavar="HOST:PORT", help="where to listen, e.g. 0.0.0.0:6448 to take "
+                       "phones and other laptops (default: the config's receive.host:port, 127.0.0.1:6448)")
+    serve.add_argument("--host", help="address to listen on (default: the config's receive.host, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="UDP port to listen on (default: the config's, 6448; 0: any free port)")
     serve.add_argument("--send-host", help="where /wek/outputs go (default: the config's send.host)")
     serve.add_argument("--send-port", type=int, help="UDP port /wek/outputs go to (default: the config's, 12000)")
     serve.add_argument("--commands", metavar="FILE", help="run console commands from FILE first "
                        "(then the prompt if this is a terminal)")
     serve.add_argument("--headless", action="store_true", help="no console: serve until Ctrl-C or SIGTERM")
+    serve.add_argument("--allow-any-path", action="store_true", help="let OSC messages (saveModelToFile, "
+                       "loadModelFromFile, runNewProject) name files outside the project folder")
     serve.set_defaults(func=serve_command)
 
     demo = subparsers.add_parser(
@@ -58,7 +62,8 @@ def serve_command(args: argparse.Namespace) -> int:
     with Session(config, project_dir=Path(args.project) if args.project else None) as session:
         if args.send_host or args.send_port:
             session.send_to(args.send_host or session.config.send_host, args.send_port or session.config.send_port)
-        with Endpoint(session, args.host, args.port) as endpoint:
+        host, port = _listen_address(args)
+        with Endpoint(session, host, port, allow_any_path=args.allow_any_path) as endpoint:
             c = session.config
             print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
                   f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
@@ -76,6 +81,18 @@ def serve_command(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 print("oscnet: stopped", file=sys.stderr)
     return 0
+
+
+def _listen_address(args: argparse.Namespace) -> tuple[str | None, int | None]:
+    """--listen HOST:PORT (or [v6]:PORT), else --host and --port; None = the config's."""
+    if not args.listen:
+        return args.host, args.port
+    if args.host or args.port is not None:
+        raise OscnetError("give either --listen HOST:PORT or --host/--port, not both")
+    host, sep, port = args.listen.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise OscnetError(f"--listen {args.listen!r}: write HOST:PORT, e.g. 0.0.0.0:6448 or 127.0.0.1:6448")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def _interrupt(signum: int, frame: object) -> None:

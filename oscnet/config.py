@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import ipaddress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -18,8 +19,10 @@ from .errors import OscnetError
 from .outputs import OutputSpec
 from .training import RECIPES
 
-TOP_KEYS = ("name", "inputs", "outputs", "receive", "send", "training", "recordings")
+TOP_KEYS = ("name", "inputs", "outputs", "receive", "send", "training", "recordings",
+            "allow_from", "control", "limits")
 RECEIVE_KEYS = ("host", "port", "address")
+LIMIT_KEYS = ("max_examples", "max_inputs", "max_datagram")
 SEND_KEYS = ("host", "port", "address")
 TRAINING_KEYS = ("recipe", "options")
 OUTPUT_KEYS = ("name", "type", "min", "max", "limits", "integer", "classes", "distribution", "inputs")
@@ -32,7 +35,7 @@ class Config:
     inputs: list[str]
     outputs: list[OutputSpec]
     name: str = "oscnet"
-    receive_host: str = "0.0.0.0"  # every interface, as Wekinator listens
+    receive_host: str = "127.0.0.1"  # this machine only; "0.0.0.0" for phones and other laptops
     receive_port: int = 6448
     input_address: str = "/wek/inputs"
     send_host: str = "127.0.0.1"
@@ -41,6 +44,17 @@ class Config:
     recipe: str = "weka"
     options: dict[str, Any] = field(default_factory=lambda: {"hidden": "i"})
     recordings: str | None = "recordings"  # None: no autosave
+    allow_from: list[str] | None = None  # addresses or CIDR ranges that may send; None: anyone
+    control: bool = True  # False: /wekinator/control/* is ignored, inputs still work
+    max_examples: int = 500_000  # recording stops adding beyond this (memory on a long night)
+    max_inputs: int = 4096  # arguments in one message; more are refused before parsing them
+    max_datagram: int = 16384  # bytes; larger datagrams are refused (Wekinator's buffer: 65507)
+
+    def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:
+        """`allow_from` as networks (a plain address is a /32 or /128), or None for anyone."""
+        if self.allow_from is None:
+            return None
+        return [ipaddress.ip_network(entry, strict=False) for entry in self.allow_from]
 
     @classmethod
     def default(cls, n_inputs: int = 5, n_outputs: int = 5) -> "Config":
@@ -72,6 +86,10 @@ class Config:
             "send": {"host": self.send_host, "port": self.send_port, "address": self.output_address},
             "training": {"recipe": self.recipe, "options": dict(self.options)},
             "recordings": self.recordings,
+            "allow_from": None if self.allow_from is None else list(self.allow_from),
+            "control": self.control,
+            "limits": {"max_examples": self.max_examples, "max_inputs": self.max_inputs,
+                       "max_datagram": self.max_datagram},
         }
 
     def to_yaml(self) -> str:
@@ -218,7 +236,38 @@ class _Reader:
         if "recordings" in top:
             node = top["recordings"]
             config.recordings = None if self.value(node) is None else self.string(node, "recordings")
+        if "allow_from" in top:
+            config.allow_from = self.networks(top["allow_from"], "allow_from")
+        if "control" in top:
+            config.control = self.boolean(top["control"], "control")
+        limits = self.mapping(top.get("limits"), "limits", LIMIT_KEYS)
+        if "max_examples" in limits:
+            config.max_examples = self.integer(limits["max_examples"], "limits.max_examples", 1, 10**9)
+        if "max_inputs" in limits:
+            config.max_inputs = self.integer(limits["max_inputs"], "limits.max_inputs", 1, 16_000)
+        if "max_datagram" in limits:
+            config.max_datagram = self.integer(limits["max_datagram"], "limits.max_datagram", 64, 65507)
+        if len(config.inputs) > config.max_inputs:
+            raise self.fail(limits.get("max_inputs") or top.get("inputs") or root, "limits.max_inputs",
+                            f"{len(config.inputs)} inputs are more than max_inputs ({config.max_inputs}); raise it")
         return config
+
+    def networks(self, node: yaml.Node, path: str) -> list[str] | None:
+        """A list of addresses or CIDR ranges (e.g. [127.0.0.1, 192.168.1.0/24]); null: anyone."""
+        if isinstance(node, yaml.ScalarNode) and self.value(node) is None:
+            return None
+        if not isinstance(node, yaml.SequenceNode):
+            raise self.fail(node, path, "must be a list of addresses or ranges, e.g. [127.0.0.1, 192.168.1.0/24]")
+        entries = []
+        for k, item in enumerate(node.value):
+            text = self.string(item, f"{path}[{k + 1}]")
+            try:
+                ipaddress.ip_network(text, strict=False)
+            except ValueError:
+                raise self.fail(item, f"{path}[{k + 1}]", f"{text!r} is not an IP address or range "
+                                "such as 192.168.1.20 or 192.168.1.0/24") from None
+            entries.append(text)
+        return entries
 
     def check_options(self, config: Config, node: yaml.Node | None) -> None:
         """Weka's options are checked now, so a typo shows at start and not at the first train."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import struct
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Callable
 
 from pythonosc.osc_bundle_builder import OscBundleBuilder
@@ -90,7 +92,7 @@ class DatagramFuzzer:
         return bytes(data), 0
 
     def huge_argument_count(self) -> tuple[bytes, int]:
-        n = self.rng.choice([1000, 100_000])
+        n = self.rng.choice([1000, 5000, 60_000])  # 60,000 tags: near the largest UDP datagram
         tags = ("," + "f" * n).encode() + b"\0" * (4 - (n + 1) % 4)
         head = self.address.encode() + b"\0" * (4 - len(self.address) % 4)
         return head + tags + self.rng.randbytes(self.rng.choice([0, 8, 400])), 0
@@ -139,3 +141,40 @@ class DatagramFuzzer:
     def unknown_address(self) -> tuple[bytes, int]:
         return message(self.rng.choice(["/wek/input", "/wek/inputs/x", "/foo", "/wekinator/control/explode"]),
                        1.0, 2.0), 0
+
+
+@dataclass
+class FuzzRun:
+    """What a fuzz run sent: datagrams by kind and the valid input vectors among them."""
+
+    sent: Counter = field(default_factory=Counter)
+    valid_inputs: int = 0
+    seconds: float = 0.0
+
+    @property
+    def datagrams(self) -> int:
+        return sum(self.sent.values())
+
+
+def blast(fuzzer: DatagramFuzzer, send: Callable[[bytes], None], n: int, fence: Callable[[int], None],
+          valid_every: int = 10, chunk: int = 50) -> FuzzRun:
+    """Send `n` hostile datagrams with a valid input vector after every `valid_every`.
+
+    Every `chunk` datagrams, `fence(valid inputs so far)` must block until the server has
+    handled everything sent, so a full socket buffer never drops what the test counts.
+    """
+    run = FuzzRun()
+    start = time.perf_counter()
+    for i in range(1, n + 1):
+        kind, data, valid = fuzzer.next()
+        send(data)
+        run.sent[kind] += 1
+        run.valid_inputs += valid
+        if i % valid_every == 0:
+            send(fuzzer.inputs())
+            run.sent["valid inputs"] += 1
+            run.valid_inputs += 1
+        if i % chunk == 0 or i == n:
+            fence(run.valid_inputs)
+    run.seconds = time.perf_counter() - start
+    return run

@@ -8,6 +8,7 @@ Nothing escapes the receive loop: bad input is counted and logged once (rate-lim
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import socket
 import struct
@@ -18,6 +19,7 @@ import numpy as np
 from pythonosc.osc_message import OscMessage
 
 from .errors import OscnetError
+from .paths import confine
 from .session import Session
 
 log = logging.getLogger("oscnet.osc")
@@ -25,6 +27,7 @@ log = logging.getLogger("oscnet.osc")
 CONTROL_PREFIX = "/wekinator/control/"
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
 KNOWN_TAGS = set("ifdhsbrmtTFN[]")
+NUMBER_TAGS = set("ifdh")
 MAX_BUNDLE_DEPTH = 8
 
 Args = list[Any]
@@ -117,6 +120,9 @@ def anything(args: Args) -> tuple:
     return ()
 
 
+# Which argument of these control messages is a file name (confined to the project folder).
+FILE_ARGUMENT = {"saveModelToFile": 1, "loadModelFromFile": 1, "runNewProject": 0}
+
 CONTROL: dict[str, tuple[Parser, Callable[..., object]]] = {
     "startRecording": (no_args, Session.start_recording),
     "stopRecording": (no_args, Session.stop_recording),
@@ -158,8 +164,39 @@ def _osc_string_end(data: bytes, start: int) -> int:
     return end + 4 - (end % 4)
 
 
-def messages(data: bytes, depth: int = 0) -> list[OscMessage]:
-    """The messages in a datagram, bundles unpacked (timetags ignored), or Malformed."""
+class TooManyArguments(Malformed):
+    """A message with more arguments than the configured limit (refused before parsing them)."""
+
+
+FIXED_SIZE = {"i": 4, "f": 4, "r": 4, "m": 4, "c": 4, "d": 8, "h": 8, "t": 8}
+
+
+def _check_length(data: bytes, index: int, tags: str) -> None:
+    """The arguments fill the datagram exactly; python-osc would read a cut-off float as 0.0."""
+    for tag in tags:
+        if tag in FIXED_SIZE:
+            index += FIXED_SIZE[tag]
+        elif tag == "s":
+            index = _osc_string_end(data, index)
+        elif tag == "b":
+            if index + 4 > len(data):
+                raise Malformed("a blob without its size")
+            (size,) = struct.unpack_from(">i", data, index)
+            if size < 0:
+                raise Malformed(f"a blob of impossible size {size}")
+            index += 4 + size + (-size % 4)
+        if index > len(data):
+            raise Malformed(f"the datagram ends before its arguments do ({len(data)} bytes, {len(tags)} type tags)")
+    if index != len(data):
+        raise Malformed(f"{len(data) - index} bytes after the last argument")
+
+
+def messages(data: bytes, depth: int = 0, max_arguments: int = 1 << 30) -> list[OscMessage]:
+    """The messages in a datagram, bundles unpacked, or Malformed.
+
+    Timetags are ignored: every message is handled at once. Waiting for a bundle's time inside
+    the receive thread (python-osc's default) lets one sender with a wrong clock stall all.
+    """
     if data.startswith(b"#bundle\0"):
         if depth >= MAX_BUNDLE_DEPTH:
             raise Malformed("bundles nested too deep")
@@ -173,7 +210,7 @@ def messages(data: bytes, depth: int = 0) -> list[OscMessage]:
             index += 4
             if size <= 0 or size % 4 or index + size > len(data):
                 raise Malformed(f"a bundle element of impossible size {size}")
-            found += messages(data[index:index + size], depth + 1)
+            found += messages(data[index:index + size], depth + 1, max_arguments)
             index += size
         return found
     if not data.startswith(b"/") or len(data) % 4:
@@ -183,13 +220,34 @@ def messages(data: bytes, depth: int = 0) -> list[OscMessage]:
         if data[tags_at:tags_at + 1] != b",":
             raise Malformed("no type tag string")
         tags = data[tags_at + 1:data.find(b"\0", tags_at)].decode("ascii", "replace")
+        if len(tags) > max_arguments:
+            raise TooManyArguments(f"{len(tags)} arguments, more than limits.max_inputs ({max_arguments})")
         unknown = set(tags) - KNOWN_TAGS
         if unknown:
             raise Malformed(f"unknown OSC type tag {sorted(unknown)[0]!r}")
+        _check_length(data, _osc_string_end(data, tags_at), tags)
     try:
         return [OscMessage(data)]
     except Exception as exc:  # python-osc's ParseError and struct/index errors on short data
         raise Malformed(str(exc)) from None
+
+
+def _allowed(sender: str, networks: list) -> bool:
+    try:
+        address = ipaddress.ip_address(sender.split("%")[0])
+    except ValueError:
+        return False
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
+def _type_tags(dgram: bytes) -> str:
+    """The type tag string of one message datagram (without the comma)."""
+    start = _osc_string_end(dgram, 0)
+    if dgram[start:start + 1] != b",":
+        return ""
+    return dgram[start + 1:dgram.find(b"\0", start)].decode("ascii", "replace")
 
 
 # --- the endpoint -------------------------------------------------------------------------
@@ -197,8 +255,10 @@ def messages(data: bytes, depth: int = 0) -> list[OscMessage]:
 class Endpoint:
     """Listens on one UDP port and drives a session; `close()` stops it."""
 
-    def __init__(self, session: Session, host: str | None = None, port: int | None = None) -> None:
+    def __init__(self, session: Session, host: str | None = None, port: int | None = None,
+                 allow_any_path: bool = False) -> None:
         self.session = session
+        self.allow_any_path = allow_any_path
         host = session.config.receive_host if host is None else host
         port = session.config.receive_port if port is None else port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -241,7 +301,7 @@ class Endpoint:
     def _loop(self) -> None:
         while not self._closed.is_set():
             try:
-                data = self.sock.recv(BUFFER)
+                data, sender = self.sock.recvfrom(BUFFER)
             except socket.timeout:
                 continue
             except OSError:
@@ -249,29 +309,47 @@ class Endpoint:
                     return
                 continue  # e.g. ECONNREFUSED reported for an earlier send on some systems
             try:
-                self.handle_datagram(data)
+                self.handle_datagram(data, sender[0])
             except Exception as exc:  # a bug must not stop the performance
                 self.session.problems.report("internal error", f"internal error while handling a message: "
                                              f"{exc!r} (please report it; run with -v for details)",
                                              logging.ERROR)
                 log.debug("internal error", exc_info=True)
 
-    def handle_datagram(self, data: bytes) -> None:
-        """Parse one datagram and handle each message in it."""
+    def handle_datagram(self, data: bytes, sender: str | None = None) -> None:
+        """Check who sent it and its size, parse it, and handle each message in it."""
+        config, problems = self.session.config, self.session.problems
+        networks = self._allowed(config)
+        if networks is not None and sender is not None and not _allowed(sender, networks):
+            problems.report("sender not allowed", f"dropped a datagram from {sender}, which is not in allow_from "
+                            f"({', '.join(config.allow_from or [])}); add it there to let it in")
+            return
+        if len(data) > config.max_datagram:
+            problems.report("datagram too large", f"refused a datagram of {len(data)} bytes, more than "
+                            f"limits.max_datagram ({config.max_datagram}); raise the limit if you send that much")
+            return
         try:
-            found = messages(data)
+            found = messages(data, max_arguments=config.max_inputs)
+        except TooManyArguments as exc:
+            problems.report("too many arguments", f"refused a message: {exc}")
+            return
         except Malformed as exc:
-            self.session.problems.report("malformed datagram", f"ignored a malformed datagram "
-                                         f"({len(data)} bytes): {exc}")
+            problems.report("malformed datagram", f"ignored a malformed datagram ({len(data)} bytes): {exc}")
             return
         for message in found:
-            self.handle_message(message.address, message.params)
+            self.handle_message(message.address, message.params, _type_tags(message.dgram))
 
-    def handle_message(self, address: str, args: Args) -> None:
+    def _allowed(self, config) -> list | None:
+        """The allow-list as networks, parsed once per config (a project load may change it)."""
+        if getattr(self, "_networks_for", None) is not config:
+            self._networks_for, self._networks = config, config.allowed_networks()
+        return self._networks
+
+    def handle_message(self, address: str, args: Args, tags: str | None = None) -> None:
         """One OSC message: inputs, a control message, or an unknown address."""
         session = self.session
         if address == session.config.input_address:
-            self.handle_inputs(args)
+            self.handle_inputs(args, tags)
             return
         entry = CONTROL.get(address[len(CONTROL_PREFIX):]) if address.startswith(CONTROL_PREFIX) else None
         if entry is None:
@@ -279,11 +357,22 @@ class Endpoint:
                                     f"(inputs go to {session.config.input_address}, control to "
                                     f"{CONTROL_PREFIX}…)")
             return
+        if not session.config.control:
+            session.problems.report("control ignored", f"ignored {address}: this session has `control: false` "
+                                    "(set it to true in the config to obey control messages)")
+            return
         parse, method = entry
+        name = address[len(CONTROL_PREFIX):]
         try:
             call_args = parse(args)
+            if name in FILE_ARGUMENT and not self.allow_any_path:
+                k = FILE_ARGUMENT[name]
+                call_args = (*call_args[:k], confine(call_args[k], self.session.folder()), *call_args[k + 1:])
         except BadArguments as exc:
             session.problems.report("bad control message", f"ignored {address}: {exc}")
+            return
+        except OscnetError as exc:
+            session.problems.report("path refused", f"ignored {address}: {exc}")
             return
         try:
             method(session, *call_args)
@@ -291,9 +380,14 @@ class Endpoint:
             kind = "unsupported" if str(exc).startswith("not supported") else "refused command"
             session.problems.report(kind, f"{address}: {exc}")
 
-    def handle_inputs(self, args: Args) -> None:
-        """Numbers of any OSC numeric type become float64; strings, NaN and inf are refused."""
+    def handle_inputs(self, args: Args, tags: str | None = None) -> None:
+        """Numbers of any OSC numeric type (f, i, d, h) become float64; anything else, NaN and inf are refused."""
         session = self.session
+        odd = next((k for k, t in enumerate(tags or "") if t not in NUMBER_TAGS), None)
+        if odd is not None:  # an rgba colour or a MIDI message parses as numbers but is not one
+            session.problems.report("bad inputs", f"ignored {session.config.input_address}: argument {odd + 1} "
+                                    f"has OSC type {tags[odd]!r}; send floats (f), or i, d, h numbers")
+            return
         for k, a in enumerate(args):
             if not _is_number(a):
                 session.problems.report("bad inputs", f"ignored {session.config.input_address}: argument "

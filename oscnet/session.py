@@ -198,6 +198,10 @@ class Session:
     def _record(self, inputs: np.ndarray) -> None:
         if not self.record_on.any():
             return
+        if len(self.examples) >= self.config.max_examples:
+            self.problems.report("example limit", f"not recorded: {len(self.examples)} examples reached "
+                                 f"limits.max_examples ({self.config.max_examples}); delete some or raise the limit")
+            return
         values = self.values
         labels = np.where(self._hard, np.clip(values, self._mins, self._maxs), values)
         self.examples.add(self.round, time.time(), inputs, np.where(self.record_on, labels, np.nan))
@@ -564,6 +568,14 @@ class Session:
                 log.warning("%s has no trained model: record and train before running", directory)
 
     # --- reports --------------------------------------------------------------------------
+
+    def folder(self) -> Path:
+        """The project's folder: where OSC may save and load files (the current directory if none)."""
+        if self.project_dir is not None:
+            return self.project_dir
+        if self.autosaver is not None and self.autosaver.directory is not None:
+            return self.autosaver.directory
+        return Path.cwd()
 
     def input_rate(self) -> float:
         """Input messages received in the last second."""

@@ -78,7 +78,7 @@ class Server:
 
 
 @contextmanager
-def serve(config: Config | None = None, **session_args: object) -> Iterator[Server]:
+def serve(config: Config | None = None, allow_any_path: bool = False, **session_args: object) -> Iterator[Server]:
     """A running server whose outputs go to a fresh listener; everything closed afterwards."""
     config = config or live_config()
     listener = Listener()
@@ -87,7 +87,7 @@ def serve(config: Config | None = None, **session_args: object) -> Iterator[Serv
     try:
         with Session(config, **session_args) as session:
             session.send_to("127.0.0.1", listener.port)  # also when a project brought its own config
-            with Endpoint(session, "127.0.0.1", 0).start() as endpoint:
+            with Endpoint(session, "127.0.0.1", 0, allow_any_path=allow_any_path).start() as endpoint:
                 yield Server(session, endpoint, listener)
     finally:
         listener.close()

@@ -257,15 +257,15 @@ def test_select_inputs_for_output_applies_at_the_next_training():
 
 
 def test_save_and_load_model_files(tmp_path):
-    with serve() as server:
+    with serve(project_dir=tmp_path) as server:
         trained(server, 60)
         server.patch.control("startRunning")
         wait_until(lambda: server.session.running)
         before = server.outputs_for(0.3, 0.6)
         path = tmp_path / "pitch.json"
-        server.patch.control("saveModelToFile", 1, str(path))
+        server.patch.control("saveModelToFile", 1, "pitch.json")  # relative: in the project folder
         wait_until(path.exists, what="the model file")
-    with serve() as other:
+    with serve(project_dir=tmp_path) as other:
         other.patch.control("loadModelFromFile", 1, str(path), "WITHOUTDATA")
         wait_until(lambda: other.session.models[0] is not None, what="the model to load")
         other.patch.control("startRunning")
@@ -280,7 +280,7 @@ def test_run_new_project_loads_a_project_and_runs_it(tmp_path):
         server.patch.control("startRunning")
         wait_until(lambda: server.session.running)
         before = server.outputs_for(0.3, 0.6)
-    with serve(live_config(3, 2)) as other:  # a different shape: replaced by the project's
+    with serve(live_config(3, 2), project_dir=tmp_path) as other:  # a different shape: replaced
         config = Config.load(tmp_path / "project" / "oscnet.yaml")
         config.send_port = other.listener.port  # the project says where its outputs go
         (tmp_path / "project" / "oscnet.yaml").write_text(config.to_yaml())
