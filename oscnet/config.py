@@ -47,7 +47,7 @@ class Config:
     allow_from: list[str] | None = None  # addresses or CIDR ranges that may send; None: anyone
     control: bool = True  # False: /wekinator/control/* is ignored, inputs still work
     max_examples: int = 500_000  # recording stops adding beyond this (memory on a long night)
-    max_inputs: int = 4096  # arguments in one message; more are refused before parsing them
+    max_inputs: int = 1024  # arguments in one message; more are refused before parsing them
     max_datagram: int = 16384  # bytes; larger datagrams are refused (Wekinator's buffer: 65507)
 
     def allowed_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network] | None:

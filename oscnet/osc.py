@@ -259,6 +259,7 @@ class Endpoint:
                  allow_any_path: bool = False) -> None:
         self.session = session
         self.allow_any_path = allow_any_path
+        self.datagrams = 0  # datagrams handled, good or bad
         host = session.config.receive_host if host is None else host
         port = session.config.receive_port if port is None else port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -315,6 +316,7 @@ class Endpoint:
                                              f"{exc!r} (please report it; run with -v for details)",
                                              logging.ERROR)
                 log.debug("internal error", exc_info=True)
+            self.datagrams += 1  # after handling: a waiter that sees the count sees the effect
 
     def handle_datagram(self, data: bytes, sender: str | None = None) -> None:
         """Check who sent it and its size, parse it, and handle each message in it."""

@@ -20,7 +20,7 @@ import pytest
 
 from oscnet.config import Config
 from oscnet.demo import Listener
-from oscnet.fuzz import DatagramFuzzer, blast, bundle, message
+from oscnet.fuzz import DatagramFuzzer, blast, bundle, message, stream
 from oscnet.project import load_project
 from oscnet.sender import Sender
 from osc_helpers import live_config, record_linear, serve, wait_until
@@ -262,7 +262,7 @@ def test_a_hundred_thousand_hostile_datagrams_break_nothing(tmp_path):
 
         # 50,000 while running: every valid input answers with one /wek/outputs
         base = listener.count
-        running = blast(fuzzer, send, 50_000, lambda valid: fence_count(base + valid))
+        running = blast(stream(fuzzer, 50_000), send, lambda valid: fence_count(base + valid))
 
         # 50,000 while recording: an `outputs` echo is the fence
         control("startRecording")
@@ -271,7 +271,7 @@ def test_a_hundred_thousand_hostile_datagrams_break_nothing(tmp_path):
             goal = listener.count + 1
             control("outputs", 0.5, 0.5)
             fence_count(goal)
-        recording = blast(fuzzer, send, 50_000, echo_fence)
+        recording = blast(stream(fuzzer, 50_000), send, echo_fence)
         control("stopRecording")
 
         assert proc.poll() is None, "the server died"
