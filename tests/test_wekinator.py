@@ -184,3 +184,19 @@ def test_weka_reads_the_exported_file_and_sees_the_same_data(tmp_path, folder):
         distinct = len(np.unique(column[~np.isnan(column)]))
         assert row[-1] == str(distinct) and kind in row and attribute.name.split()[0] in row
         assert row[row.index(kind) + 4] == str(missing)
+
+
+def test_an_imported_project_trained_live_gives_wekas_weights(tmp_path):
+    """Import, open it as `oscnet serve --project` would, train: the live path reproduces Weka."""
+    from oscnet.session import Session
+    from oscnet.wekatext import weka_text
+    from weka_compare import assert_same_model_text, model_text_from_weka_output
+
+    folder = "artintelclass__interactive-project-kg1642__InteractiveProject"
+    assert oscnet("import", str(PROJECTS / folder), "--to", str(tmp_path / "p")).returncode == 0
+    with Session(project_dir=tmp_path / "p", autosave=False) as session:
+        session.train()
+        session.wait_training()
+        for k in (1, 2):
+            weka = (Path(__file__).parent / "fixtures" / "weka" / f"{folder}__{k}.txt").read_text()
+            assert_same_model_text(weka_text(session.models[k - 1]), model_text_from_weka_output(weka))
