@@ -46,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
         clean_rate = clean.datagrams / clean.seconds
         before = len(session.examples)
         datagrams = list(stream(fuzzer, args.datagrams))  # made before the clock starts
+        rss_before = _rss_mb()
         result = blast(datagrams, send, fence)
+        rss_after = _rss_mb()
         alive = endpoint._thread.is_alive()
         lost = before + result.valid_inputs - len(session.examples)
         rate = result.datagrams / result.seconds
@@ -56,6 +58,16 @@ def run(args: argparse.Namespace) -> int:
         print("sent by kind:   " + ", ".join(f"{k} {n}" for k, n in sorted(result.sent.items())))
         print(f"rejected by kind: {session.problems.summary()}")
         crashes = session.problems.counts["internal error"] + (0 if alive else 1)
-        print(f"crashes: {crashes}; examples lost: {lost}; receive thread alive: {alive}")
+        print(f"crashes: {crashes}; examples lost: {lost}; receive thread alive: {alive}; "
+              f"resident memory {rss_before:.0f} -> {rss_after:.0f} MB (this process, sender included)")
     sock.close()
     return 0 if crashes == 0 and lost == 0 else 1
+
+
+def _rss_mb() -> float:
+    """This process's resident memory in MB (Linux)."""
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+    except (OSError, StopIteration):
+        return float("nan")
