@@ -271,7 +271,7 @@ class Endpoint:
         except OSError as exc:
             self.sock.close()
             raise OscnetError(f"cannot listen on UDP {host}:{port}: {exc.strerror}; is Wekinator or "
-                              "another oscnet running? Choose another port (--port, or receive.port)") from None
+                              "another oscnet running? Choose another port (--listen HOST:PORT, --port, or receive.port)") from None
         self.sock.settimeout(0.2)  # so close() is noticed; arrivals wake the thread at once
         self.host, self.port = host, self.sock.getsockname()[1]
         session.listening = f"listening on UDP {host}:{self.port}"
