@@ -53,12 +53,11 @@ class Patch:
         self.sender._send(data)
 
     def sync(self) -> None:
-        """Wait until the server has handled everything sent so far (an input is the fence) and
-        the listener has everything the server sent."""
-        session, listener = self.server.session, self.server.listener
-        before = session.received
+        """Wait until the server has handled every datagram this patch sent (one more input is
+        the fence) and the listener has everything the server sent."""
+        session, listener, endpoint = self.server.session, self.server.listener, self.server.endpoint
         self.sender.send_floats(session.config.input_address, [0.0] * len(session.config.inputs))
-        wait_until(lambda: session.received > before, what="the server to catch up")
+        wait_until(lambda: endpoint.datagrams >= self.sender.sent, what="the server to catch up")
         wait_until(lambda: listener.count >= session.sender.sent, what="the listener to catch up")
 
 
