@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("--recipe", choices=RECIPES, default="weka", help="training recipe (default weka)")
     train.add_argument("-H", "--hidden", default="i", help="hidden layers as Weka's -H: i, a, o, t, N or a list '8,4' (default i)")
     train.add_argument("-L", "--learning-rate", type=float, help="learning rate (weka default 0.3)")
-    train.add_argument("-M", "--momentum", type=float, help="momentum (weka only, default 0.2)")
+    train.add_argument("-M", "--momentum", type=float, help="momentum (weka default 0.2, batch 0.9; not for seed)")
     train.add_argument("-N", "--epochs", type=int, help="training epochs (weka default 500)")
     train.add_argument("-S", "--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--save", metavar="MODEL", help="save the model as JSON (several outputs: a folder of them)")
@@ -45,11 +45,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _options(args: argparse.Namespace) -> dict:
     """The recipe options the user gave, named as the recipes name them."""
+    if args.recipe == "seed" and args.momentum is not None:
+        raise OscnetError("the seed recipe (the tutorial's rule) has no momentum; drop --momentum")
     given = {"hidden": args.hidden, "learning_rate": args.learning_rate, "momentum": args.momentum,
              "epochs": args.epochs, "seed": args.seed}
-    if args.recipe != "weka" and args.momentum is not None:
-        raise OscnetError("--momentum applies to the weka recipe only")
-    return {k: v for k, v in given.items() if v is not None and not (k == "momentum" and args.recipe != "weka")}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def run_train(args: argparse.Namespace) -> int:

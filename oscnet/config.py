@@ -275,12 +275,8 @@ class _Reader:
             return
         from .wekamlp import WekaOptions
 
-        unknown = set(config.options) - set(vars(WekaOptions()))
         try:
-            if unknown:
-                raise OscnetError(f"unknown option(s) {', '.join(sorted(unknown))}; the weka recipe takes "
-                                  f"{', '.join(vars(WekaOptions()))}")
-            WekaOptions(**config.options).hidden_sizes(1, 1)
+            WekaOptions.from_options(config.options).hidden_sizes(1, 1)
         except (OscnetError, TypeError, ValueError) as exc:
             raise (self.fail(node, "training.options", str(exc)) if node is not None
                    else OscnetError(f"{self.source}: training.options: {exc}")) from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -34,7 +35,8 @@ class Scaling:
     def from_data(cls, data: np.ndarray) -> "Scaling":
         """Weka's constants from training columns (NaN = missing): base = mid-point, range = half-width."""
         data = np.asarray(data, dtype=np.float64)
-        with np.errstate(invalid="ignore"), _quiet_all_nan():
+        with warnings.catch_warnings():  # an all-missing column is legal: no "All-NaN slice" warning
+            warnings.simplefilter("ignore", RuntimeWarning)
             lo, hi = np.nanmin(data, axis=0), np.nanmax(data, axis=0)
         lo, hi = np.nan_to_num(lo), np.nan_to_num(hi)  # a column with no values: treat as constant 0
         return cls(base=(hi + lo) / 2, range=(hi - lo) / 2)
@@ -55,20 +57,6 @@ class Scaling:
     def invert(self, values: np.ndarray) -> np.ndarray:
         """Network values back to raw values: value · range + base."""
         return np.asarray(values, dtype=np.float64) * self.range + self.base
-
-
-class _quiet_all_nan:
-    """Silence numpy's 'All-NaN slice' warning: an all-missing column is legal here."""
-
-    def __enter__(self) -> None:
-        import warnings
-
-        self._catch = warnings.catch_warnings()
-        self._catch.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc: object) -> None:
-        self._catch.__exit__(*exc)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from typing import Any, Callable
 import numpy as np
 from pythonosc.osc_message import OscMessage
 
+from .config import Config
 from .errors import OscnetError
 from .paths import confine
 from .session import Session
@@ -191,8 +192,8 @@ def _check_length(data: bytes, index: int, tags: str) -> None:
         raise Malformed(f"{len(data) - index} bytes after the last argument")
 
 
-def messages(data: bytes, depth: int = 0, max_arguments: int = 1 << 30) -> list[OscMessage]:
-    """The messages in a datagram, bundles unpacked, or Malformed.
+def messages(data: bytes, depth: int = 0, max_arguments: int = 1 << 30) -> list[tuple[OscMessage, str]]:
+    """The messages in a datagram with their type tags, bundles unpacked, or Malformed.
 
     Timetags are ignored: every message is handled at once. Waiting for a bundle's time inside
     the receive thread (python-osc's default) lets one sender with a wrong clock stall all.
@@ -216,6 +217,7 @@ def messages(data: bytes, depth: int = 0, max_arguments: int = 1 << 30) -> list[
     if not data.startswith(b"/") or len(data) % 4:
         raise Malformed("not an OSC message (must start with '/' and have a length that is a multiple of 4)")
     tags_at = _osc_string_end(data, 0)
+    tags = ""
     if tags_at < len(data):
         if data[tags_at:tags_at + 1] != b",":
             raise Malformed("no type tag string")
@@ -227,12 +229,13 @@ def messages(data: bytes, depth: int = 0, max_arguments: int = 1 << 30) -> list[
             raise Malformed(f"unknown OSC type tag {sorted(unknown)[0]!r}")
         _check_length(data, _osc_string_end(data, tags_at), tags)
     try:
-        return [OscMessage(data)]
+        return [(OscMessage(data), tags)]
     except Exception as exc:  # python-osc's ParseError and struct/index errors on short data
         raise Malformed(str(exc)) from None
 
 
-def _allowed(sender: str, networks: list) -> bool:
+def _sender_allowed(sender: str, networks: list) -> bool:
+    """Whether an IP address (an IPv4-mapped IPv6 one too) is in one of the networks."""
     try:
         address = ipaddress.ip_address(sender.split("%")[0])
     except ValueError:
@@ -240,14 +243,6 @@ def _allowed(sender: str, networks: list) -> bool:
     if address.version == 6 and address.ipv4_mapped:
         address = address.ipv4_mapped
     return any(address in network for network in networks)
-
-
-def _type_tags(dgram: bytes) -> str:
-    """The type tag string of one message datagram (without the comma)."""
-    start = _osc_string_end(dgram, 0)
-    if dgram[start:start + 1] != b",":
-        return ""
-    return dgram[start + 1:dgram.find(b"\0", start)].decode("ascii", "replace")
 
 
 # --- the endpoint -------------------------------------------------------------------------
@@ -260,6 +255,8 @@ class Endpoint:
         self.session = session
         self.allow_any_path = allow_any_path
         self.datagrams = 0  # datagrams handled, good or bad
+        self._networks_for: Config | None = None
+        self._networks: list | None = None
         host = session.config.receive_host if host is None else host
         port = session.config.receive_port if port is None else port
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -321,8 +318,8 @@ class Endpoint:
     def handle_datagram(self, data: bytes, sender: str | None = None) -> None:
         """Check who sent it and its size, parse it, and handle each message in it."""
         config, problems = self.session.config, self.session.problems
-        networks = self._allowed(config)
-        if networks is not None and sender is not None and not _allowed(sender, networks):
+        networks = self._allowed_networks(config)
+        if networks is not None and sender is not None and not _sender_allowed(sender, networks):
             problems.report("sender not allowed", f"dropped a datagram from {sender}, which is not in allow_from "
                             f"({', '.join(config.allow_from or [])}); add it there to let it in")
             return
@@ -338,12 +335,12 @@ class Endpoint:
         except Malformed as exc:
             problems.report("malformed datagram", f"ignored a malformed datagram ({len(data)} bytes): {exc}")
             return
-        for message in found:
-            self.handle_message(message.address, message.params, _type_tags(message.dgram))
+        for message, tags in found:
+            self.handle_message(message.address, message.params, tags)
 
-    def _allowed(self, config) -> list | None:
-        """The allow-list as networks, parsed once per config (a project load may change it)."""
-        if getattr(self, "_networks_for", None) is not config:
+    def _allowed_networks(self, config: Config) -> list | None:
+        """The allow-list as networks, parsed once per config (a project load replaces the config)."""
+        if self._networks_for is not config:
             self._networks_for, self._networks = config, config.allowed_networks()
         return self._networks
 

@@ -80,23 +80,15 @@ def fit_model(
     """
     from .errors import OscnetError
     from .model import Model, Scaling
-    from .wekamlp import WekaOptions, train_weka
+    from .wekamlp import WekaOptions, labelled_rows, train_weka
 
     options = dict(options or {})
     recorded = dict(options)
     if recipe == "weka":
-        unknown = set(options) - set(vars(WekaOptions()))
-        if unknown:
-            raise OscnetError(f"unknown option(s) for the weka recipe: {', '.join(sorted(unknown))}")
-        return train_weka(inputs, target, input_names, class_name, class_labels, WekaOptions(**options))
+        return train_weka(inputs, target, input_names, class_name, class_labels, WekaOptions.from_options(options))
     if recipe not in RECIPES:
         raise OscnetError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
-    x = np.asarray(inputs, dtype=np.float64)
-    t = np.asarray(target, dtype=np.float64)
-    keep = ~np.isnan(t)
-    x, t = x[keep], t[keep]
-    if len(x) == 0:
-        raise OscnetError(f"no examples with a value for {class_name!r}: record some first")
+    x, t = labelled_rows(inputs, target, class_name)
     nominal = class_labels is not None
     n_out = len(class_labels) if nominal else 1
     shape = WekaOptions(hidden=options.pop("hidden", "i")).hidden_sizes(x.shape[1], n_out)
@@ -116,7 +108,11 @@ def fit_model(
     seed = int(options.pop("seed", 0))
     network = Network.random([x.shape[1], *shape, n_out], seed, activation)
     if recipe == "seed":
-        train_seed(network, xn, goal, float(options.pop("learning_rate", 0.1)), int(options.pop("epochs", 500)))
+        learning_rate, epochs = float(options.pop("learning_rate", 0.1)), int(options.pop("epochs", 500))
+        if options:
+            raise OscnetError(f"the seed recipe takes hidden, learning_rate, epochs and seed, not "
+                              f"{', '.join(sorted(options))}")
+        train_seed(network, xn, goal, learning_rate, epochs)
     else:
         from .batch import train_batch
 

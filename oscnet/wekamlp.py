@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -48,6 +48,15 @@ class WekaOptions:
         if int(self.epochs) != self.epochs or self.epochs < 1:
             raise OscnetError(f"epochs must be a whole number ≥ 1, not {self.epochs}")
         self.epochs = int(self.epochs)
+
+    @classmethod
+    def from_options(cls, options: dict) -> "WekaOptions":
+        """Options from a config or the CLI; an unknown name is an error that lists the known ones."""
+        unknown = set(options) - set(DEFAULTS)
+        if unknown:
+            raise OscnetError(f"unknown option(s) {', '.join(sorted(unknown))}; the weka recipe takes "
+                              f"{', '.join(DEFAULTS)}")
+        return cls(**options)
 
     def hidden_sizes(self, n_inputs: int, n_outputs: int) -> list[int]:
         """Weka's -H list: i = inputs, o = outputs, a = (i+o)/2, t = i+o, or a number; "0" = none."""
@@ -116,7 +125,6 @@ def weka_sigmoid(s: float) -> float:
 def _train_reference(
     net: Network, x: np.ndarray, target: np.ndarray, order: np.ndarray,
     class_base: float, class_range: float, learning_rate: float, momentum: float, epochs: int,
-    should_stop: Callable[[], bool] | None = None,
 ) -> bool:
     """§3.4 and §3.5 in plain numpy; returns False when an epoch's error is NaN or infinite.
 
@@ -130,8 +138,6 @@ def _train_reference(
     sig = np.vectorize(weka_sigmoid, otypes=[np.float64])
     C = W[-1].shape[0]
     for _ in range(epochs):
-        if should_stop and should_stop():
-            return True
         epoch_sum = 0.0
         for r in order:
             # forward: X = W·I + θ, O = sigmoid(X) (the output unit is linear for a numeric class)
@@ -340,12 +346,11 @@ if numba is not None:
 def _train_fast(
     net: Network, x: np.ndarray, target: np.ndarray, order: np.ndarray,
     class_base: float, class_range: float, learning_rate: float, momentum: float, epochs: int,
-    should_stop: Callable[[], bool] | None = None,
 ) -> bool:
     """The compiled loop on flattened copies of the weights; the same contract as the reference."""
     if numba is None:  # pragma: no cover
         return _train_reference(net, x, target, order, class_base, class_range,
-                                learning_rate, momentum, epochs, should_stop)
+                                learning_rate, momentum, epochs)
     x = np.ascontiguousarray(x, dtype=np.float64)
     target = np.ascontiguousarray(target.reshape(len(target), -1), dtype=np.float64)
     linear = net.output_activation == "linear"
@@ -376,6 +381,21 @@ def _train_fast(
     return True
 
 
+def labelled_rows(inputs: np.ndarray, target: np.ndarray, class_name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The rows whose target is present, as float64 (n, n_inputs) and (n,); refuses an empty set."""
+    x = np.asarray(inputs, dtype=np.float64)
+    t = np.asarray(target, dtype=np.float64)
+    if x.ndim != 2 or t.shape != (len(x),):
+        raise OscnetError(f"expected inputs (n, n_inputs) and one target per row, got {x.shape} and {t.shape}")
+    keep = ~np.isnan(t)
+    x, t = x[keep], t[keep]
+    if len(x) == 0:
+        raise OscnetError(f"no examples with a value for {class_name!r}: record some first")
+    if x.shape[1] == 0:
+        raise OscnetError(f"{class_name!r} has no inputs: select at least one input for it")
+    return x, t
+
+
 def train_weka(
     inputs: np.ndarray,
     target: np.ndarray,
@@ -391,16 +411,7 @@ def train_weka(
     class, or class indexes 0..C−1 (NaN = missing) when `class_labels` names a nominal class.
     """
     options = options or WekaOptions()
-    x = np.asarray(inputs, dtype=np.float64)
-    t = np.asarray(target, dtype=np.float64)
-    if x.ndim != 2 or t.shape != (len(x),):
-        raise OscnetError(f"expected inputs (n, n_inputs) and one target per row, got {x.shape} and {t.shape}")
-    keep = ~np.isnan(t)  # §3.1.2: rows without a class go before the shuffle
-    x, t = x[keep], t[keep]
-    if len(x) == 0:
-        raise OscnetError(f"no examples with a value for {class_name!r}: record some first")
-    if x.shape[1] == 0:
-        raise OscnetError(f"{class_name!r} has no inputs: select at least one input for it")
+    x, t = labelled_rows(inputs, target, class_name)  # §3.1.2: before the shuffle
     nominal = class_labels is not None
     n_classes = len(class_labels) if nominal else 1
     rng = JavaRandom(options.seed)

@@ -55,8 +55,6 @@ def fixture_data(entry: dict) -> tuple[np.ndarray, np.ndarray, list[str], str, l
 
 @pytest.mark.parametrize("entry", INDEX, ids=[e["name"] for e in INDEX])
 def test_weights_and_text_equal_wekas(entry):
-    if entry["n_rows"] and entry["class_type"] == "numeric" and entry.get("zeror"):
-        pytest.skip("Weka fell back to ZeroR")
     x, y, names, class_name, labels = fixture_data(entry)
     model = train_weka(x, y, names, class_name, labels, weka_options(entry["options"]))
     expected = model_text_from_weka_output((FIXTURES / f"{entry['name']}.txt").read_text())
