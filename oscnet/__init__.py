@@ -4,9 +4,9 @@ __all__ = ["Session"]
 
 
 def __getattr__(name: str) -> object:
-    """`from oscnet import Session` without importing the live tool for `import oscnet.network`."""
+    """`from oscnet import Session` without importing the live tool for `import oscnet.nn.network`."""
     if name == "Session":
-        from .session import Session
+        from oscnet.live.session import Session
 
         return Session
     raise AttributeError(f"module 'oscnet' has no attribute {name!r}")

@@ -9,11 +9,11 @@ from typing import Callable, Iterator
 import numpy as np
 import pytest
 
-from oscnet.config import Config
-from oscnet.demo import Listener
-from oscnet.osc import Endpoint
-from oscnet.sender import Sender
-from oscnet.session import Session
+from oscnet.project.config import Config
+from oscnet.live.demo import Listener
+from oscnet.osc.endpoint import Endpoint
+from oscnet.osc.sender import Sender
+from oscnet.live.session import Session
 
 CONTROL = "/wekinator/control/"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oscnet.arff import ArffData, Attribute, arff_text, read_arff, write_arff
+from oscnet.project.arff import ArffData, Attribute, arff_text, read_arff, write_arff
 from oscnet.errors import OscnetError
 
 PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wekinator-projects"
@@ -89,6 +89,6 @@ def test_quote_round_trips_names_with_spaces_commas_and_apostrophes():
     data = ArffData("r", [Attribute(n, "numeric") for n in names], np.zeros((1, len(names))))
     text = arff_text(data)
     assert "'it\\'s'" in text
-    from oscnet.arff import _tokens, _unq
+    from oscnet.project.arff import _tokens, _unq
     declared = [line.split(" ", 1)[1].rsplit(" ", 1)[0] for line in text.splitlines() if line.startswith("@attribute")]
     assert [_unq(_tokens(d, "test")[0]) for d in declared] == names

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from oscnet.config import Config
-from oscnet.demo import DEMO_YAML
+from oscnet.project.config import Config
+from oscnet.live.demo import DEMO_YAML
 from oscnet.errors import OscnetError
-from oscnet.outputs import OutputSpec
+from oscnet.project.outputs import OutputSpec
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"
 

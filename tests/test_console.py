@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 
 from osc_helpers import live_config, serve
-from oscnet.console import Console
-from oscnet.demo import Listener
-from oscnet.sender import Sender
+from oscnet.live.console import Console
+from oscnet.live.demo import Listener
+from oscnet.osc.sender import Sender
 
 
 def run_console(session, script: str) -> tuple[int, str]:

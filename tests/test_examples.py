@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from oscnet.errors import OscnetError
-from oscnet.examples import ExampleStore
+from oscnet.project.examples import ExampleStore
 
 
 def filled(rounds=(1, 1, 2, 2, 2), n_inputs=2, n_outputs=2) -> ExampleStore:

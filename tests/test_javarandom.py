@@ -1,6 +1,6 @@
 """java.util.Random gives Java's own check values (spec weka-mlp.md §1)."""
 
-from oscnet.javarandom import JavaRandom
+from oscnet.recipes.javarandom import JavaRandom
 
 
 def test_next_double_matches_java():

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from osc_helpers import live_config, wait_until
-from oscnet.osc import Endpoint
-from oscnet.session import Session
+from oscnet.osc.endpoint import Endpoint
+from oscnet.live.session import Session
 
 pytestmark = [
     pytest.mark.peers,

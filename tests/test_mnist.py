@@ -25,11 +25,13 @@ import pytest
 import yaml
 from scipy.special import expit
 
-from oscnet import cli_mnist, mnist, pictures
-from oscnet.cli import build_parser, main
+from oscnet.cli import mnist as cli_mnist
+from oscnet.mnist import pictures
+from oscnet.mnist import runs as mnist
+from oscnet.cli.main import build_parser, main
 from oscnet.errors import OscnetError
-from oscnet.model import Model
-from oscnet.network import Network
+from oscnet.nn.model import Model
+from oscnet.nn.network import Network
 
 REPO = Path(__file__).parents[1]
 DATA = Path(os.environ.get("OSCNET_MNIST_DIR") or REPO.parent / "shared/data/mnist")

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from oscnet.errors import OscnetError
-from oscnet.model import Model, Scaling
-from oscnet.wekamlp import WekaOptions, train_weka
+from oscnet.nn.model import Model, Scaling
+from oscnet.recipes.weka import WekaOptions, train_weka
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from oscnet.network import Network
+from oscnet.nn.network import Network
 
 W_INPUT_HIDDEN = np.array([[0.9, 0.3, 0.4], [0.2, 0.8, 0.2], [0.1, 0.5, 0.6]])
 W_HIDDEN_OUTPUT = np.array([[0.3, 0.7, 0.5], [0.6, 0.5, 0.2], [0.8, 0.1, 0.9]])

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from osc_helpers import live_config, linear, record_linear, serve, wait_until
-from oscnet.config import Config
-from oscnet.outputs import OutputSpec
-from oscnet.sender import float_message
+from oscnet.project.config import Config
+from oscnet.project.outputs import OutputSpec
+from oscnet.osc.sender import float_message
 
 
 def trained(server, n: int = 150):

@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 
 from osc_helpers import wait_until
-from oscnet.config import Config
+from oscnet.project.config import Config
 from oscnet.errors import OscnetError
-from oscnet.examples import ExampleStore
-from oscnet.outputs import OutputSpec
-from oscnet.project import Autosaver, load_project, save_project
-from oscnet.session import Session
-from oscnet.training import fit_model
+from oscnet.project.examples import ExampleStore
+from oscnet.project.outputs import OutputSpec
+from oscnet.project.folder import Autosaver, load_project, save_project
+from oscnet.live.session import Session
+from oscnet.recipes.seed import fit_model
 
 
 def small_project():
@@ -100,7 +100,7 @@ def test_a_killed_server_loses_at_most_the_last_moment_of_recording(tmp_path):
     import subprocess
     import sys
 
-    from oscnet.sender import Sender
+    from oscnet.osc.sender import Sender
 
     (tmp_path / "c.yaml").write_text("inputs: 2\noutputs: 1\n")
     proc = subprocess.Popen([sys.executable, "-m", "oscnet", "serve", "--config", str(tmp_path / "c.yaml"),

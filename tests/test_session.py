@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from oscnet import Session
-from oscnet.config import Config
+from oscnet.project.config import Config
 from oscnet.errors import OscnetError
-from oscnet.outputs import OutputSpec
-from oscnet.runner import Runner
-from oscnet.training import fit_model
+from oscnet.project.outputs import OutputSpec
+from oscnet.live.runner import Runner
+from oscnet.recipes.seed import fit_model
 
 
 def session(n_inputs=2, outputs=None) -> Session:

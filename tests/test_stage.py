@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oscnet.config import Config
-from oscnet.demo import Listener
-from oscnet.fuzz import DatagramFuzzer, blast, bundle, message, stream
-from oscnet.project import load_project
-from oscnet.sender import Sender
+from oscnet.project.config import Config
+from oscnet.live.demo import Listener
+from oscnet.testing import DatagramFuzzer, blast, bundle, message, stream
+from oscnet.project.folder import load_project
+from oscnet.osc.sender import Sender
 from osc_helpers import live_config, record_linear, serve, wait_until
 
 OSCNET = [sys.executable, "-m", "oscnet"]

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oscnet.arff import read_arff
-from oscnet.wekamlp import WekaOptions, train_weka
-from oscnet.wekinator import read_wekinator
-from oscnet.wekatext import weka_text
+from oscnet.project.arff import read_arff
+from oscnet.recipes.weka import WekaOptions, train_weka
+from oscnet.project.wekinator import read_wekinator
+from oscnet.nn.wekatext import weka_text
 from weka_compare import assert_same_model_text, model_text_from_weka_output
 
 FIXTURES = Path(__file__).parent / "fixtures" / "weka"

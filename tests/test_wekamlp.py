@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 
-from oscnet.javarandom import JavaRandom
-from oscnet.model import Scaling
-from oscnet.training import fit_model
-from oscnet.wekamlp import (WekaOptions, _train_fast, _train_reference, initial_network,
+from oscnet.recipes.javarandom import JavaRandom
+from oscnet.nn.model import Scaling
+from oscnet.recipes.seed import fit_model
+from oscnet.recipes.weka import (WekaOptions, _train_fast, _train_reference, initial_network,
                             shuffled_order, train_weka)
-from oscnet.wekatext import weka_text
+from oscnet.nn.wekatext import weka_text
 from weka_compare import assert_same_model_text
 
 TINY_X = np.array([[0.0, 1.0, 1.0], [0.1, 0.8, 1.0], [0.2, 0.6, 1.0], [0.3, 0.9, 1.0], [0.4, 0.2, 1.0],

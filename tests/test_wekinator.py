@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from oscnet.arff import read_arff
+from oscnet.project.arff import read_arff
 from oscnet.errors import OscnetError
-from oscnet.project import load_project
-from oscnet.wekinator import _read_examples, export_arff, read_wekinator
+from oscnet.project.folder import load_project
+from oscnet.project.wekinator import _read_examples, export_arff, read_wekinator
 
 PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wekinator-projects"
 
@@ -188,8 +188,8 @@ def test_weka_reads_the_exported_file_and_sees_the_same_data(tmp_path, folder):
 
 def test_an_imported_project_trained_live_gives_wekas_weights(tmp_path):
     """Import, open it as `oscnet serve --project` would, train: the live path reproduces Weka."""
-    from oscnet.session import Session
-    from oscnet.wekatext import weka_text
+    from oscnet.live.session import Session
+    from oscnet.nn.wekatext import weka_text
     from weka_compare import assert_same_model_text, model_text_from_weka_output
 
     folder = "artintelclass__interactive-project-kg1642__InteractiveProject"

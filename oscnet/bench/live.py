@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import OscnetError
-from ..sender import float_message
+from oscnet.errors import OscnetError
+from oscnet.osc.sender import float_message
 
 N_INPUTS, N_OUTPUTS, N_EXAMPLES = 10, 5, 2000
 

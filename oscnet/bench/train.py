@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..arff import ArffData, Attribute, write_arff
-from ..wekamlp import WekaOptions, train_weka, warm_up
+from oscnet.project.arff import ArffData, Attribute, write_arff
+from oscnet.recipes.weka import WekaOptions, train_weka, warm_up
 
 WEKA_JAR = Path("/usr/share/java/weka.jar")
 

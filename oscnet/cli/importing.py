@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from .errors import OscnetError
-from .project import is_project, load_project, save_project
-from .wekinator import export_arff, read_wekinator
+from oscnet.errors import OscnetError
+from oscnet.project.folder import is_project, load_project, save_project
+from oscnet.project.wekinator import export_arff, read_wekinator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,10 +7,10 @@ import importlib
 import logging
 import sys
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 # Each module has register(subparsers), adding its subcommands with set_defaults(func=...).
-COMMAND_MODULES = ["oscnet.cli_offline", "oscnet.cli_live", "oscnet.cli_mnist", "oscnet.cli_import"]
+COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing"]
 BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz"]
 
 

@@ -14,9 +14,10 @@ from typing import Any, Iterator, TextIO
 import numpy as np
 import yaml
 
-from . import mnist, pictures
-from .errors import OscnetError
-from .model import Model
+from oscnet.mnist import pictures
+from oscnet.mnist import runs as mnist
+from oscnet.errors import OscnetError
+from oscnet.nn.model import Model
 
 # The same values as configs/mnist.yaml (a test keeps them equal); --config reads an edited copy.
 DEFAULTS: dict[str, Any] = {

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .dataset import load_table
-from .errors import OscnetError
-from .model import Model
-from .training import RECIPES, fit_model
-from .wekatext import java_double, weka_text
+from oscnet.project.dataset import load_table
+from oscnet.errors import OscnetError
+from oscnet.nn.model import Model
+from oscnet.recipes.seed import RECIPES, fit_model
+from oscnet.nn.wekatext import java_double, weka_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import IO
 
-from .errors import OscnetError
-from .session import Session
+from oscnet.errors import OscnetError
+from oscnet.live.session import Session
 
 HISTORY = Path("~/.oscnet_history").expanduser()
 

@@ -18,11 +18,11 @@ from typing import IO, Callable
 import numpy as np
 from pythonosc.osc_message import OscMessage
 
-from .config import Config
-from .errors import OscnetError
-from .osc import Endpoint
-from .sender import Sender
-from .session import Session
+from oscnet.project.config import Config
+from oscnet.errors import OscnetError
+from oscnet.osc.endpoint import Endpoint
+from oscnet.osc.sender import Sender
+from oscnet.live.session import Session
 
 DEMO_YAML = """\
 # The demo's project: two hand coordinates in, three synth controls out.

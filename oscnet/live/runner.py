@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from .model import Model
-from .outputs import OutputSpec
+from oscnet.nn.model import Model
+from oscnet.project.outputs import OutputSpec
 
 
 class Runner:

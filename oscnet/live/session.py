@@ -17,17 +17,17 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .config import Config
-from .errors import OscnetError
-from .examples import ExampleStore
-from .model import Model
-from .problems import Problems
-from .project import Autosaver, is_project, load_project, save_project
-from .runner import Runner
-from .sender import Sender
-from .trainer import Trainer, TrainJob, TrainResult
+from oscnet.project.config import Config
+from oscnet.errors import OscnetError
+from oscnet.project.examples import ExampleStore
+from oscnet.nn.model import Model
+from oscnet.osc.problems import Problems
+from oscnet.project.folder import Autosaver, is_project, load_project, save_project
+from oscnet.live.runner import Runner
+from oscnet.osc.sender import Sender
+from oscnet.live.trainer import Trainer, TrainJob, TrainResult
 
-log = logging.getLogger("oscnet.session")
+log = logging.getLogger("oscnet.live.session")
 
 DONE_TRAINING = "/wekinator/status/done-training"
 OutputRef = int | float | str
@@ -472,7 +472,7 @@ class Session:
 
     def dump(self, ref: OutputRef | None = None) -> str:
         """Wekinator's "Display in console": the model(s) in Weka's text format."""
-        from .wekatext import weka_text
+        from oscnet.nn.wekatext import weka_text
 
         with self._lock:
             ks = [self.output_index(ref)] if ref is not None else range(len(self.models))

@@ -1,7 +1,7 @@
 """Training in a worker process, so the receive thread never waits for the GIL while a model trains.
 
 A python thread running numeric loops starves the receiver (measured: 54% of packets lost at
-1 kHz), so training runs in a separate python process (`python -m oscnet.trainer`), started
+1 kHz), so training runs in a separate python process (`python -m oscnet.live.trainer`), started
 ahead of time and warmed up (numba's compiled loop loaded from its disk cache) before the
 first job, with a spare one warming up beside it. A fresh interpreter rather than multiprocessing's spawn/forkserver: those re-import
 the user's main script in the worker, which breaks scripts without a `__main__` guard and
@@ -25,7 +25,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .model import Model
+from oscnet.nn.model import Model
 
 log = logging.getLogger(__name__)
 
@@ -93,9 +93,9 @@ Progress = Callable[[int, int, int], None]  # (job id, outputs done, outputs in 
 def _worker_main(conn: multiprocessing.connection.Connection) -> None:
     """The worker: warm up, then train each job it is sent and send back the models."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the console is for the parent
-    from .errors import OscnetError
-    from .training import fit_model
-    from .wekamlp import warm_up
+    from oscnet.errors import OscnetError
+    from oscnet.recipes.seed import fit_model
+    from oscnet.recipes.weka import warm_up
 
     warm_up()
     conn.send_bytes(_pack({"kind": "ready"}))
@@ -124,7 +124,7 @@ class _Worker:
 
     def __init__(self) -> None:
         mine, theirs = socket.socketpair()
-        self.proc = subprocess.Popen([sys.executable, "-m", "oscnet.trainer", str(theirs.fileno())],
+        self.proc = subprocess.Popen([sys.executable, "-m", "oscnet.live.trainer", str(theirs.fileno())],
                                      pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
         theirs.close()
         self.conn = multiprocessing.connection.Connection(mine.detach())
@@ -292,7 +292,7 @@ class Trainer:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m oscnet.trainer FD`: the worker, talking over the inherited socket FD."""
+    """`python -m oscnet.live.trainer FD`: the worker, talking over the inherited socket FD."""
     _worker_main(multiprocessing.connection.Connection(int(argv[1])))
 
 

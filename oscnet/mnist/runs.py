@@ -26,11 +26,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .batch import Monitor, train_batch
-from .errors import OscnetError
-from .model import Model, Scaling
-from .network import Network
-from .training import Progress, train_seed
+from oscnet.recipes.batch import Monitor, train_batch
+from oscnet.errors import OscnetError
+from oscnet.nn.model import Model, Scaling
+from oscnet.nn.network import Network
+from oscnet.recipes.seed import Progress, train_seed
 
 N_PIXELS, SIDE, N_CLASSES = 784, 28, 10
 LOW, HIGH = 0.01, 0.99  # the tutorial's target values, and its input range

@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .errors import OscnetError
-from .network import Network
+from oscnet.errors import OscnetError
+from oscnet.nn.network import Network
 
 FORMAT = "oscnet-model"
 VERSION = 1

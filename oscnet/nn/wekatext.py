@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .model import Model
+from oscnet.nn.model import Model
 
 
 def java_double(x: float) -> str:

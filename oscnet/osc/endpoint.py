@@ -18,12 +18,12 @@ from typing import Any, Callable
 import numpy as np
 from pythonosc.osc_message import OscMessage
 
-from .config import Config
-from .errors import OscnetError
-from .paths import confine
-from .session import Session
+from oscnet.project.config import Config
+from oscnet.errors import OscnetError
+from oscnet.project.paths import confine
+from oscnet.live.session import Session
 
-log = logging.getLogger("oscnet.osc")
+log = logging.getLogger("oscnet.osc.endpoint")
 
 CONTROL_PREFIX = "/wekinator/control/"
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload

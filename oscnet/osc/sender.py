@@ -8,7 +8,7 @@ from typing import Sequence
 
 from pythonosc.osc_message_builder import OscMessageBuilder
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 
 def _padded(text: str) -> bytes:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 # Java SimpleDateFormat letters -> strptime; SSS (milliseconds) is handled separately.
 _JAVA_DATE = [("yyyy", "%Y"), ("MM", "%m"), ("dd", "%d"), ("HH", "%H"), ("mm", "%M"), ("ss", "%S"), ("SSS", "%f")]
@@ -237,7 +237,7 @@ def arff_text(data: ArffData) -> str:
 
 def write_arff(path: str | Path, data: ArffData) -> Path:
     """Write an ARFF file atomically."""
-    from .model import write_atomic
+    from oscnet.nn.model import write_atomic
 
     path = Path(path)
     write_atomic(path, arff_text(data))

@@ -15,9 +15,9 @@ from typing import Any, Callable
 
 import yaml
 
-from .errors import OscnetError
-from .outputs import OutputSpec
-from .training import RECIPES
+from oscnet.errors import OscnetError
+from oscnet.project.outputs import OutputSpec
+from oscnet.recipes.seed import RECIPES
 
 TOP_KEYS = ("name", "inputs", "outputs", "receive", "send", "training", "recordings",
             "allow_from", "control", "limits")
@@ -273,7 +273,7 @@ class _Reader:
         """Weka's options are checked now, so a typo shows at start and not at the first train."""
         if config.recipe != "weka":
             return
-        from .wekamlp import WekaOptions
+        from oscnet.recipes.weka import WekaOptions
 
         try:
             WekaOptions.from_options(config.options).hidden_sizes(1, 1)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .arff import read_arff
-from .errors import OscnetError
+from oscnet.project.arff import read_arff
+from oscnet.errors import OscnetError
 
 WEKINATOR_METADATA = ["ID", "Time", "Training round"]
 

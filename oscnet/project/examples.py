@@ -16,7 +16,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"  # local time; written with milliseconds
 

@@ -21,10 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from .config import Config
-from .errors import OscnetError
-from .examples import ExampleStore
-from .model import Model, write_atomic
+from oscnet.project.config import Config
+from oscnet.errors import OscnetError
+from oscnet.project.examples import ExampleStore
+from oscnet.nn.model import Model, write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 OutputType = Literal["continuous", "classifier"]
 Limits = Literal["soft", "hard"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 
 def confine(name: str | Path, root: str | Path) -> Path:

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .arff import ArffData, Attribute, read_arff, write_arff
-from .config import Config
-from .errors import OscnetError
-from .examples import Block, ExampleStore
-from .outputs import OutputSpec
+from oscnet.project.arff import ArffData, Attribute, read_arff, write_arff
+from oscnet.project.config import Config
+from oscnet.errors import OscnetError
+from oscnet.project.examples import Block, ExampleStore
+from oscnet.project.outputs import OutputSpec
 
 log = logging.getLogger(__name__)
 

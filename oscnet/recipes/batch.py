@@ -27,9 +27,9 @@ from typing import Callable, Iterator
 import numpy as np
 from scipy.special import expit as sigmoid
 
-from .errors import OscnetError
-from .network import Network
-from .training import Progress
+from oscnet.errors import OscnetError
+from oscnet.nn.network import Network
+from oscnet.recipes.seed import Progress
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
-from .network import Network
+from oscnet.nn.network import Network
 
 if TYPE_CHECKING:
-    from .model import Model
+    from oscnet.nn.model import Model
 
 Progress = Callable[[int, int, int], None]
 """Called as progress(epoch, examples_done, examples_total) during training."""
@@ -78,9 +78,9 @@ def fit_model(
     `class_labels` is given. Options are named as Weka names them (hidden, learning_rate,
     momentum, epochs, seed) plus batch_size for `batch`.
     """
-    from .errors import OscnetError
-    from .model import Model, Scaling
-    from .wekamlp import WekaOptions, labelled_rows, train_weka
+    from oscnet.errors import OscnetError
+    from oscnet.nn.model import Model, Scaling
+    from oscnet.recipes.weka import WekaOptions, labelled_rows, train_weka
 
     options = dict(options or {})
     recorded = dict(options)
@@ -114,7 +114,7 @@ def fit_model(
                               f"{', '.join(sorted(options))}")
         train_seed(network, xn, goal, learning_rate, epochs)
     else:
-        from .batch import train_batch
+        from oscnet.recipes.batch import train_batch
 
         train_batch(network, xn, goal, rng=np.random.default_rng(seed), **options)
     return Model(network, list(input_names), "nominal" if nominal else "numeric", class_name,

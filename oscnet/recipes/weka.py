@@ -17,10 +17,10 @@ from typing import Sequence
 
 import numpy as np
 
-from .errors import OscnetError
-from .javarandom import JavaRandom
-from .model import Model, Scaling
-from .network import Network
+from oscnet.errors import OscnetError
+from oscnet.recipes.javarandom import JavaRandom
+from oscnet.nn.model import Model, Scaling
+from oscnet.nn.network import Network
 
 log = logging.getLogger(__name__)
 
