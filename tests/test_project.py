@@ -12,7 +12,7 @@ from oscnet.project.examples import ExampleStore
 from oscnet.project.outputs import OutputSpec
 from oscnet.project.folder import Autosaver, load_project, save_project
 from oscnet.live.session import Session
-from oscnet.recipes.seed import fit_model
+from oscnet.recipes import fit_model
 
 
 def small_project():

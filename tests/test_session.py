@@ -10,7 +10,7 @@ from oscnet.project.config import Config
 from oscnet.errors import OscnetError
 from oscnet.project.outputs import OutputSpec
 from oscnet.live.runner import Runner
-from oscnet.recipes.seed import fit_model
+from oscnet.recipes import fit_model
 
 
 def session(n_inputs=2, outputs=None) -> Session:

@@ -5,7 +5,7 @@ import pytest
 
 from oscnet.recipes.javarandom import JavaRandom
 from oscnet.nn.model import Scaling
-from oscnet.recipes.seed import fit_model
+from oscnet.recipes import fit_model
 from oscnet.recipes.weka import (WekaOptions, _train_fast, _train_reference, initial_network,
                             shuffled_order, train_weka)
 from oscnet.nn.wekatext import weka_text

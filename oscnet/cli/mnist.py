@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--train", metavar="FILE", help="training digits: a .csv or an IDX images file")
     p.add_argument("--test", metavar="FILE", help="test digits: a .csv or an IDX images file")
     p.add_argument("--subset", type=int, metavar="N", help="train on the first N training digits only")
-    p.add_argument("--recipe", choices=mnist.RECIPES, help="seed: the tutorial's per-example loop; "
+    p.add_argument("--recipe", choices=mnist.NETWORK_RECIPES, help="seed: the tutorial's per-example loop; "
                    "batch: vectorised mini-batches (fast, the default)")
     p.add_argument("--hidden", metavar="N[,N...]", help="hidden layer sizes, e.g. 200 or 300,100")
     p.add_argument("--epochs", type=int)

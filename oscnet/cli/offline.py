@@ -12,7 +12,7 @@ import numpy as np
 from oscnet.project.dataset import load_table
 from oscnet.errors import OscnetError
 from oscnet.nn.model import Model
-from oscnet.recipes.seed import RECIPES, fit_model
+from oscnet.recipes import RECIPES, fit_model
 from oscnet.nn.wekatext import java_double, weka_text
 
 
@@ -23,7 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train one model per output column (the last --outputs columns) on DATA.")
     train.add_argument("data", metavar="DATA", help="an .arff file, or a .csv (header row optional)")
     train.add_argument("--outputs", type=int, default=1, metavar="N", help="the last N columns are outputs (default 1)")
-    train.add_argument("--recipe", choices=RECIPES, default="weka", help="training recipe (default weka)")
+    train.add_argument("--recipe", choices=list(RECIPES), default="weka", help="training recipe (default weka)")
     train.add_argument("-H", "--hidden", default="i", help="hidden layers as Weka's -H: i, a, o, t, N or a list '8,4' (default i)")
     train.add_argument("-L", "--learning-rate", type=float, help="learning rate (weka default 0.3)")
     train.add_argument("-M", "--momentum", type=float, help="momentum (weka default 0.2, batch 0.9; not for seed)")

@@ -94,7 +94,7 @@ def _worker_main(conn: multiprocessing.connection.Connection) -> None:
     """The worker: warm up, then train each job it is sent and send back the models."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the console is for the parent
     from oscnet.errors import OscnetError
-    from oscnet.recipes.seed import fit_model
+    from oscnet.recipes import fit_model
     from oscnet.recipes.weka import warm_up
 
     warm_up()

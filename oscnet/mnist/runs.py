@@ -26,15 +26,16 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from oscnet.recipes.batch import Monitor, train_batch
 from oscnet.errors import OscnetError
 from oscnet.nn.model import Model, Scaling
 from oscnet.nn.network import Network
-from oscnet.recipes.seed import Progress, train_seed
+from oscnet.recipes import RECIPES, get
+from oscnet.recipes.base import Monitor, Progress
 
 N_PIXELS, SIDE, N_CLASSES = 784, 28, 10
 LOW, HIGH = 0.01, 0.99  # the tutorial's target values, and its input range
-RECIPES = ("batch", "seed")
+NETWORK_RECIPES = tuple(name for name, r in RECIPES.items() if r.train_network is not None and name != "weka")
+"""The recipes that train a given network (Weka's builds its own, for small data)."""
 
 # The four IDX files and the sha256 of their .gz form (shared/data/mnist/SOURCE.md).
 FILES = {
@@ -247,8 +248,9 @@ class Recipe:
 
     def check(self) -> None:
         """Raise a clear error for settings that cannot work."""
-        if self.name not in RECIPES:
-            raise OscnetError(f"unknown recipe {self.name!r}; use one of: {', '.join(RECIPES)}")
+        if self.name not in NETWORK_RECIPES:
+            raise OscnetError(f"unknown recipe {self.name!r}; use one of: {', '.join(NETWORK_RECIPES)}")
+        self.options()  # the registry checks every value
         if not self.hidden or any(h < 1 for h in self.hidden):
             raise OscnetError(f"hidden layers must have at least 1 node each, got {self.hidden}")
         if self.epochs < 0:
@@ -259,7 +261,16 @@ class Recipe:
         """The learning rate used: the tutorial's 0.1 for seed, 0.3 for batch unless set."""
         if self.learning_rate is not None:
             return self.learning_rate
-        return 0.1 if self.name == "seed" else 0.3
+        return float(get(self.name).default("learning_rate"))
+
+    def options(self) -> dict[str, Any]:
+        """These settings as the recipe's checked options (the registry's defaults for the rest)."""
+        recipe = get(self.name)
+        given: dict[str, Any] = {"hidden": ",".join(map(str, self.hidden)), "epochs": self.epochs,
+                                 "learning_rate": self.rate, "seed": self.seed}
+        if recipe.name == "batch":
+            given.update(batch_size=self.batch_size, momentum=self.momentum)
+        return recipe.check_options(given)
 
 
 def train_model(
@@ -289,12 +300,10 @@ def train_model(
     if recipe.name == "seed" and monitor and progress:
         progress = _scoring_recent(progress, monitor, network, inputs, targets)
     start = time.perf_counter()
-    if recipe.name == "seed":
-        train_seed(network, inputs, targets, recipe.rate, recipe.epochs, progress, stop)
-    else:
-        train_batch(network, inputs, targets, recipe.rate, recipe.epochs, recipe.batch_size,
-                    recipe.momentum, rng=recipe.seed, progress=progress, should_stop=stop,
-                    dtype=dtype, monitor=monitor, threads=threads)
+    train_network = get(recipe.name).train_network
+    assert train_network is not None  # check() allows only network recipes
+    train_network(network, inputs, targets, recipe.options(), progress, stop,
+                  monitor=monitor, dtype=dtype, threads=threads)
     seconds = time.perf_counter() - start
     options: dict[str, Any] = {
         "hidden": list(recipe.hidden), "epochs": recipe.epochs, "learning_rate": recipe.rate,

@@ -17,7 +17,7 @@ import yaml
 
 from oscnet.errors import OscnetError
 from oscnet.project.outputs import OutputSpec
-from oscnet.recipes.seed import RECIPES
+from oscnet.recipes import RECIPES, check_options
 
 TOP_KEYS = ("name", "inputs", "outputs", "receive", "send", "training", "recordings",
             "allow_from", "control", "limits")
@@ -225,7 +225,7 @@ class _Reader:
         if "outputs" in top:
             config.outputs = self.outputs(top["outputs"], config)
         if "recipe" in training:
-            config.recipe = self.choice(training["recipe"], "training.recipe", RECIPES)
+            config.recipe = self.choice(training["recipe"], "training.recipe", tuple(RECIPES))
         if "options" in training:
             node = training["options"]
             options = self.value(node)
@@ -270,14 +270,10 @@ class _Reader:
         return entries
 
     def check_options(self, config: Config, node: yaml.Node | None) -> None:
-        """Weka's options are checked now, so a typo shows at start and not at the first train."""
-        if config.recipe != "weka":
-            return
-        from oscnet.recipes.weka import WekaOptions
-
+        """Every recipe's options are checked now, so a typo shows at start, not at the first train."""
         try:
-            WekaOptions.from_options(config.options).hidden_sizes(1, 1)
-        except (OscnetError, TypeError, ValueError) as exc:
+            check_options(config.recipe, config.options)
+        except OscnetError as exc:
             raise (self.fail(node, "training.options", str(exc)) if node is not None
                    else OscnetError(f"{self.source}: training.options: {exc}")) from None
 

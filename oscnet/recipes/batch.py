@@ -22,19 +22,27 @@ import logging
 import os
 import time
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 from scipy.special import expit as sigmoid
 
 from oscnet.errors import OscnetError
 from oscnet.nn.network import Network
-from oscnet.recipes.seed import Progress
+from oscnet.nn.model import Model
+from oscnet.recipes.base import Monitor, Option, Progress, Recipe
+from oscnet.recipes.networks import fit_network
 
 logger = logging.getLogger(__name__)
 
-Monitor = Callable[[np.ndarray, np.ndarray], None]
-"""Called as monitor(outputs, targets) with each batch's forward-pass outputs, (b, n_outputs)."""
+OPTIONS = (
+    Option("hidden", "H", str, "i", "hidden layers, as the weka recipe's -H"),
+    Option("learning_rate", "L", float, 0.3, "learning rate of the batch-mean gradient"),
+    Option("momentum", "M", float, 0.9, "momentum, in [0, 1)"),
+    Option("epochs", "N", int, 5, "training epochs"),
+    Option("batch_size", "B", int, 64, "examples per mini-batch"),
+    Option("seed", "S", int, 0, "random seed of the starting weights and the shuffle"),
+)
 
 
 def train_batch(
@@ -252,3 +260,34 @@ class _OpenBlas:
 
     def set(self, n: int) -> None:
         self._set(ctypes.c_int(n))
+
+
+def fit(inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str], class_name: str = "class",
+        class_labels: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> Model:
+    """One output's examples → a trained network (options as checked by the registry)."""
+    opts = RECIPE.check_options(options)
+
+    def train(network: Network, x: np.ndarray, goal: np.ndarray, o: dict[str, Any]) -> None:
+        train_network(network, x, goal, o)
+
+    return fit_network("batch", train, inputs, target, input_names, class_name, class_labels, opts,
+                       tutorial_ranges=False)
+
+
+def train_network(network: Network, inputs: np.ndarray, targets: np.ndarray, options: dict[str, Any],
+                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                  monitor: Monitor | None = None, dtype: type = np.float32, threads: int | None = None) -> Network:
+    """Train a given network in place with checked options (MNIST's entry point)."""
+    return train_batch(network, inputs, targets, float(options["learning_rate"]), int(options["epochs"]),
+                       int(options["batch_size"]), float(options["momentum"]), rng=int(options["seed"]),
+                       progress=progress, should_stop=should_stop, dtype=dtype, monitor=monitor, threads=threads)
+
+
+RECIPE = Recipe(
+    name="batch",
+    summary="vectorised mini-batch gradient descent, for big data such as MNIST",
+    class_types=("numeric", "nominal"),
+    options=OPTIONS,
+    fit=fit,
+    train_network=train_network,
+)

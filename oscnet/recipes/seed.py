@@ -1,26 +1,27 @@
-"""Training recipes by name, and the `seed` recipe: the tutorial's per-example rule, exactly.
+"""The `seed` recipe: the tutorial's per-example rule ("Make Your Own Neural Network"), exactly.
 
-A recipe changes a `Network` so its outputs approach the targets. Three exist:
-- `seed`: the tutorial's rule, one example at a time, no thresholds (this module);
-- `weka`: Weka 3.6 MultilayerPerceptron, bit for bit (`oscnet.wekamlp`);
-- `batch`: vectorised mini-batch gradient descent for big data (`oscnet.batch`).
+Every epoch, every example in order, one update each: ΔW = lr·(E·O·(1−O))·Oᵀ, and the error
+split back along the links with Wᵀ·E. The network has no thresholds in the tutorial's
+formulas; they stay at their starting values.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from oscnet.nn.model import Model
 from oscnet.nn.network import Network
+from oscnet.recipes.base import Option, Progress, Recipe
+from oscnet.recipes.networks import fit_network
 
-if TYPE_CHECKING:
-    from oscnet.nn.model import Model
-
-Progress = Callable[[int, int, int], None]
-"""Called as progress(epoch, examples_done, examples_total) during training."""
-
-RECIPES = ("weka", "seed", "batch")
+OPTIONS = (
+    Option("hidden", "H", str, "i", "hidden layers, as the weka recipe's -H"),
+    Option("learning_rate", "L", float, 0.1, "learning rate (the tutorial's 0.1)"),
+    Option("epochs", "N", int, 500, "training epochs"),
+    Option("seed", "S", int, 0, "random seed of the starting weights"),
+)
 
 
 def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray, learning_rate: float) -> None:
@@ -63,60 +64,31 @@ def train_seed(
     return network
 
 
-def fit_model(
-    recipe: str,
-    inputs: np.ndarray,
-    target: np.ndarray,
-    input_names: list[str],
-    class_name: str = "class",
-    class_labels: list[str] | None = None,
-    options: dict | None = None,
-) -> "Model":
-    """Train one output's model by recipe name on raw examples; rows with a NaN target are dropped.
+def fit(inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str], class_name: str = "class",
+        class_labels: Sequence[str] | None = None, options: dict[str, Any] | None = None) -> Model:
+    """One output's examples → a trained tutorial network (options as checked by the registry)."""
+    opts = RECIPE.check_options(options)
 
-    inputs: (n, n_inputs) raw; target: (n,) raw numbers, or class indexes 0..C−1 when
-    `class_labels` is given. Options are named as Weka names them (hidden, learning_rate,
-    momentum, epochs, seed) plus batch_size for `batch`.
-    """
-    from oscnet.errors import OscnetError
-    from oscnet.nn.model import Model, Scaling
-    from oscnet.recipes.weka import WekaOptions, labelled_rows, train_weka
+    def train(network: Network, x: np.ndarray, goal: np.ndarray, o: dict[str, Any]) -> None:
+        train_seed(network, x, goal, float(o["learning_rate"]), int(o["epochs"]))
 
-    options = dict(options or {})
-    recorded = dict(options)
-    if recipe == "weka":
-        return train_weka(inputs, target, input_names, class_name, class_labels, WekaOptions.from_options(options))
-    if recipe not in RECIPES:
-        raise OscnetError(f"unknown recipe {recipe!r}: choose one of {', '.join(RECIPES)}")
-    x, t = labelled_rows(inputs, target, class_name)
-    nominal = class_labels is not None
-    n_out = len(class_labels) if nominal else 1
-    shape = WekaOptions(hidden=options.pop("hidden", "i")).hidden_sizes(x.shape[1], n_out)
-    # seed: the tutorial's 0.01..0.99 ranges and sigmoid outputs (its network has no thresholds,
-    # so the inputs must not be symmetric around 0); batch: Weka's [-1, 1] and a linear output.
-    scale = Scaling.to_interval if recipe == "seed" else Scaling.from_data
-    input_scaling = scale(x)
-    xn = np.nan_to_num(input_scaling.apply(x), nan=0.0)
-    if nominal:
-        goal = np.full((len(t), n_out), 0.01)
-        goal[np.arange(len(t)), t.astype(int)] = 0.99
-        output_scaling = None
-    else:
-        output_scaling = scale(t[:, None])
-        goal = output_scaling.apply(t[:, None])
-    activation = "sigmoid" if nominal or recipe == "seed" else "linear"
-    seed = int(options.pop("seed", 0))
-    network = Network.random([x.shape[1], *shape, n_out], seed, activation)
-    if recipe == "seed":
-        learning_rate, epochs = float(options.pop("learning_rate", 0.1)), int(options.pop("epochs", 500))
-        if options:
-            raise OscnetError(f"the seed recipe takes hidden, learning_rate, epochs and seed, not "
-                              f"{', '.join(sorted(options))}")
-        train_seed(network, xn, goal, learning_rate, epochs)
-    else:
-        from oscnet.recipes.batch import train_batch
+    return fit_network("seed", train, inputs, target, input_names, class_name, class_labels, opts,
+                       tutorial_ranges=True)
 
-        train_batch(network, xn, goal, rng=np.random.default_rng(seed), **options)
-    return Model(network, list(input_names), "nominal" if nominal else "numeric", class_name,
-                 list(class_labels or []), input_scaling, output_scaling, recipe,
-                 recorded)
+
+def train_network(network: Network, inputs: np.ndarray, targets: np.ndarray, options: dict[str, Any],
+                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+                  **_: Any) -> Network:
+    """Train a given network in place with checked options (MNIST's entry point)."""
+    return train_seed(network, inputs, targets, float(options["learning_rate"]), int(options["epochs"]),
+                      progress, should_stop)
+
+
+RECIPE = Recipe(
+    name="seed",
+    summary="the tutorial's per-example rule, for learning how a network learns",
+    class_types=("numeric", "nominal"),
+    options=OPTIONS,
+    fit=fit,
+    train_network=train_network,
+)
