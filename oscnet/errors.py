@@ -3,3 +3,7 @@
 
 class OscnetError(Exception):
     """A problem with the user's input, files or settings; the message names the fix."""
+
+
+class Unsupported(OscnetError):
+    """A Wekinator feature oscnet does not have (counted apart from refused commands)."""

@@ -14,39 +14,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator
 
-from pythonosc.osc_bundle_builder import OscBundleBuilder
-from pythonosc.osc_message_builder import OscMessageBuilder
+from oscnet.osc.wire import bundle, float_message, message
 
-NTP_EPOCH = 2208988800  # seconds from 1900 (NTP) to 1970 (Unix)
 # Type tags that never make a number from a float's bytes (so a mutated message stays invalid).
 POISON_TAGS = "sbxc?[]TFNrm"
 CONTROL = "/wekinator/control/"
 
 
-def message(address: str, *args: object) -> bytes:
-    """A well-formed OSC message (python-osc builds it; floats as f, ints as i, str as s)."""
-    builder = OscMessageBuilder(address)
-    for a in args:
-        builder.add_arg(a)
-    return builder.build().dgram
-
-
-def bundle(timetag_seconds: float, *contents: bytes) -> bytes:
-    """An OSC bundle with a timetag (seconds since 1970, like time.time()) around raw elements."""
-    ntp = timetag_seconds + NTP_EPOCH
-    seconds = int(ntp) & 0xFFFFFFFF
-    fraction = int((ntp % 1) * 2**32) & 0xFFFFFFFF
-    out = b"#bundle\0" + struct.pack(">II", seconds, fraction)
-    for c in contents:
-        out += struct.pack(">i", len(c)) + c
-    return out
-
-
-def floats(address: str, values: list[float]) -> bytes:
-    """A message of float32 arguments, packed directly (python-osc's builder is slow for thousands)."""
-    def padded(text: bytes) -> bytes:
-        return text + b"\0" * (4 - len(text) % 4)
-    return padded(address.encode()) + padded(b"," + b"f" * len(values)) + struct.pack(f">{len(values)}f", *values)
+floats = float_message  # the name the fuzz tests use
 
 
 class DatagramFuzzer:

@@ -10,7 +10,7 @@ import pytest
 from osc_helpers import live_config, linear, record_linear, serve, wait_until
 from oscnet.project.config import Config
 from oscnet.project.outputs import OutputSpec
-from oscnet.osc.sender import float_message
+from oscnet.osc.wire import float_message
 
 
 def trained(server, n: int = 150):

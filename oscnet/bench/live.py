@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from oscnet.errors import OscnetError
-from oscnet.osc.sender import float_message
+from oscnet.osc.wire import float_message
 
 N_INPUTS, N_OUTPUTS, N_EXAMPLES = 10, 5, 2000
 

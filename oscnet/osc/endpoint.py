@@ -1,9 +1,9 @@
-"""The OSC endpoint: one UDP port for inputs and `/wekinator/control/*`, mapped to session methods.
+"""The OSC endpoint: one UDP port for inputs and `/wekinator/control/*`, driving a session.
 
 A plain socket thread instead of python-osc's server, because python-osc drops malformed
-datagrams silently and they must be counted. python-osc still parses each message. `CONTROL`
-is the table of control addresses: an argument parser and the session method it feeds.
-Nothing escapes the receive loop: bad input is counted and logged once (rate-limited).
+datagrams silently and they must be counted. `wire` checks and parses each datagram; `control`
+maps control addresses to session commands. Nothing escapes the receive loop: bad input is
+counted and logged once (rate-limited).
 """
 
 from __future__ import annotations
@@ -11,230 +11,39 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
-import struct
 import threading
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any, Protocol
 
 import numpy as np
-from pythonosc.osc_message import OscMessage
 
+from oscnet.errors import OscnetError, Unsupported
+from oscnet.osc.control import CONTROL, CONTROL_PREFIX, FILE_ARGUMENT, BadArguments, describe, is_number
+from oscnet.osc.problems import Problems
+from oscnet.osc.wire import NUMBER_TAGS, Malformed, TooManyArguments, messages
 from oscnet.project.config import Config
-from oscnet.errors import OscnetError
 from oscnet.project.paths import confine
-from oscnet.live.session import Session
 
 log = logging.getLogger("oscnet.osc.endpoint")
 
-CONTROL_PREFIX = "/wekinator/control/"
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
-KNOWN_TAGS = set("ifdhsbrmtTFN[]")
-NUMBER_TAGS = set("ifdh")
-MAX_BUNDLE_DEPTH = 8
-
 Args = list[Any]
-Parser = Callable[[Args], tuple]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class BadArguments(OscnetError):
-    """A control message whose arguments do not fit its address."""
+class Target(Protocol):
+    """What the endpoint drives: the live session (control commands are looked up by name)."""
+
+    config: Config
+    problems: Problems
+    listening: str
+
+    def folder(self) -> Path: ...
+
+    def receive_inputs(self, inputs: np.ndarray) -> None: ...
 
 
-# --- argument parsers: OSC arguments → the session method's arguments -------------------
-
-def _is_number(x: object) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _describe(x: object) -> str:
-    if isinstance(x, str):
-        return f"the string {x!r}"
-    if isinstance(x, (bytes, bytearray)):
-        return "a blob"
-    return f"{x!r} ({type(x).__name__})"
-
-
-def no_args(args: Args) -> tuple:
-    if args:
-        raise BadArguments(f"takes no arguments, received {len(args)}")
-    return ()
-
-
-def numbers(args: Args) -> tuple:
-    """All arguments as numbers (a list of output numbers or of values)."""
-    bad = [f"argument {k + 1} is {_describe(a)}" for k, a in enumerate(args) if not _is_number(a)]
-    if bad:
-        raise BadArguments(f"needs numbers: {bad[0]}")
-    return (list(args),)
-
-
-def output_numbers(args: Args) -> tuple:
-    if not args:
-        raise BadArguments("needs at least one output number")
-    return numbers(args)
-
-
-def one_output(args: Args) -> tuple:
-    if len(args) != 1 or not _is_number(args[0]):
-        raise BadArguments(f"needs one output number, received {len(args)} argument(s)")
-    return (args[0],)
-
-
-def strings(args: Args) -> tuple:
-    if not args or not all(isinstance(a, str) for a in args):
-        raise BadArguments("needs one string per name")
-    return (list(args),)
-
-
-def output_then_inputs(args: Args) -> tuple:
-    if len(args) < 2 or not all(_is_number(a) for a in args):
-        raise BadArguments("needs an output number, then one or more input numbers")
-    return (args[0], list(args[1:]))
-
-
-def model_file(args: Args) -> tuple:
-    """int model, string filename, optional WITHDATA/WITHOUTDATA (load only)."""
-    if len(args) not in (2, 3) or not _is_number(args[0]) or not all(isinstance(a, str) for a in args[1:]):
-        raise BadArguments("needs a model number and a file name")
-    return tuple(args)
-
-
-def save_model_file(args: Args) -> tuple:
-    if len(args) != 2:
-        raise BadArguments("needs a model number and a file name")
-    return model_file(args)
-
-
-def project_path(args: Args) -> tuple:
-    if len(args) not in (1, 2) or not all(isinstance(a, str) for a in args):
-        raise BadArguments("needs a project folder path, then optionally CLOSECURRENT, "
-                           "STOPCURRENTLISTENING or KEEPCURRENTRUNNING")
-    return tuple(args)
-
-
-def unsupported(feature: str) -> Callable[..., None]:
-    def refuse(session: Session, *args: object) -> None:
-        raise OscnetError(f"not supported: {feature}")
-    return refuse
-
-
-def anything(args: Args) -> tuple:
-    return ()
-
-
-# Which argument of these control messages is a file name (confined to the project folder).
-FILE_ARGUMENT = {"saveModelToFile": 1, "loadModelFromFile": 1, "runNewProject": 0}
-
-CONTROL: dict[str, tuple[Parser, Callable[..., object]]] = {
-    "startRecording": (no_args, Session.start_recording),
-    "stopRecording": (no_args, Session.stop_recording),
-    "train": (no_args, Session.train),
-    "cancelTrain": (no_args, Session.cancel_train),
-    "startRunning": (no_args, Session.start_running),
-    "stopRunning": (no_args, Session.stop_running),
-    "deleteAllExamples": (no_args, Session.delete_all),
-    "deleteExamplesForOutput": (one_output, Session.delete_examples_for_output),
-    "enableModelRecording": (output_numbers, lambda s, ks: s.set_recording_enabled(ks, True)),
-    "disableModelRecording": (output_numbers, lambda s, ks: s.set_recording_enabled(ks, False)),
-    "enableModelRunning": (output_numbers, lambda s, ks: s.set_running_enabled(ks, True)),
-    "disableModelRunning": (output_numbers, lambda s, ks: s.set_running_enabled(ks, False)),
-    "setInputNames": (strings, Session.set_input_names),
-    "setOutputNames": (strings, Session.set_output_names),
-    "selectInputsForOutput": (output_then_inputs, Session.select_inputs),
-    "outputs": (numbers, Session.set_outputs),
-    "saveModelToFile": (save_model_file, Session.save_model),
-    "loadModelFromFile": (model_file, Session.load_model),
-    "runNewProject": (project_path, Session.run_new_project),
-    "enablePerformanceMode": (anything, unsupported("performance mode is part of Wekinator's GUI; oscnet has none")),
-    "disablePerformanceMode": (anything, unsupported("performance mode is part of Wekinator's GUI; oscnet has none")),
-    "startDtwRecording": (anything, unsupported("DTW (dynamic time warping) projects; oscnet runs neural networks")),
-    "stopDtwRecording": (anything, unsupported("DTW (dynamic time warping) projects; oscnet runs neural networks")),
-}
-
-
-# --- datagrams → messages -----------------------------------------------------------------
-
-class Malformed(Exception):
-    """A datagram that is not valid OSC (or uses a type we do not know)."""
-
-
-def _osc_string_end(data: bytes, start: int) -> int:
-    """Index just past a padded OSC string starting at `start`."""
-    end = data.find(b"\0", start)
-    if end < 0:
-        raise Malformed("an OSC string is not terminated")
-    return end + 4 - (end % 4)
-
-
-class TooManyArguments(Malformed):
-    """A message with more arguments than the configured limit (refused before parsing them)."""
-
-
-FIXED_SIZE = {"i": 4, "f": 4, "r": 4, "m": 4, "c": 4, "d": 8, "h": 8, "t": 8}
-
-
-def _check_length(data: bytes, index: int, tags: str) -> None:
-    """The arguments fill the datagram exactly; python-osc would read a cut-off float as 0.0."""
-    for tag in tags:
-        if tag in FIXED_SIZE:
-            index += FIXED_SIZE[tag]
-        elif tag == "s":
-            index = _osc_string_end(data, index)
-        elif tag == "b":
-            if index + 4 > len(data):
-                raise Malformed("a blob without its size")
-            (size,) = struct.unpack_from(">i", data, index)
-            if size < 0:
-                raise Malformed(f"a blob of impossible size {size}")
-            index += 4 + size + (-size % 4)
-        if index > len(data):
-            raise Malformed(f"the datagram ends before its arguments do ({len(data)} bytes, {len(tags)} type tags)")
-    if index != len(data):
-        raise Malformed(f"{len(data) - index} bytes after the last argument")
-
-
-def messages(data: bytes, depth: int = 0, max_arguments: int = 1 << 30) -> list[tuple[OscMessage, str]]:
-    """The messages in a datagram with their type tags, bundles unpacked, or Malformed.
-
-    Timetags are ignored: every message is handled at once. Waiting for a bundle's time inside
-    the receive thread (python-osc's default) lets one sender with a wrong clock stall all.
-    """
-    if data.startswith(b"#bundle\0"):
-        if depth >= MAX_BUNDLE_DEPTH:
-            raise Malformed("bundles nested too deep")
-        found, index = [], 16
-        if len(data) < 16:
-            raise Malformed("a bundle without its timetag")
-        while index < len(data):
-            if index + 4 > len(data):
-                raise Malformed("a bundle element without its size")
-            (size,) = struct.unpack_from(">i", data, index)
-            index += 4
-            if size <= 0 or size % 4 or index + size > len(data):
-                raise Malformed(f"a bundle element of impossible size {size}")
-            found += messages(data[index:index + size], depth + 1, max_arguments)
-            index += size
-        return found
-    if not data.startswith(b"/") or len(data) % 4:
-        raise Malformed("not an OSC message (must start with '/' and have a length that is a multiple of 4)")
-    tags_at = _osc_string_end(data, 0)
-    tags = ""
-    if tags_at < len(data):
-        if data[tags_at:tags_at + 1] != b",":
-            raise Malformed("no type tag string")
-        tags = data[tags_at + 1:data.find(b"\0", tags_at)].decode("ascii", "replace")
-        if len(tags) > max_arguments:
-            raise TooManyArguments(f"{len(tags)} arguments, more than limits.max_inputs ({max_arguments})")
-        unknown = set(tags) - KNOWN_TAGS
-        if unknown:
-            raise Malformed(f"unknown OSC type tag {sorted(unknown)[0]!r}")
-        _check_length(data, _osc_string_end(data, tags_at), tags)
-    try:
-        return [(OscMessage(data), tags)]
-    except Exception as exc:  # python-osc's ParseError and struct/index errors on short data
-        raise Malformed(str(exc)) from None
-
-
-def _sender_allowed(sender: str, networks: list) -> bool:
+def _sender_allowed(sender: str, networks: list[Network]) -> bool:
     """Whether an IP address (an IPv4-mapped IPv6 one too) is in one of the networks."""
     try:
         address = ipaddress.ip_address(sender.split("%")[0])
@@ -250,7 +59,7 @@ def _sender_allowed(sender: str, networks: list) -> bool:
 class Endpoint:
     """Listens on one UDP port and drives a session; `close()` stops it."""
 
-    def __init__(self, session: Session, host: str | None = None, port: int | None = None,
+    def __init__(self, session: Target, host: str | None = None, port: int | None = None,
                  allow_any_path: bool = False) -> None:
         self.session = session
         self.allow_any_path = allow_any_path
@@ -376,7 +185,7 @@ class Endpoint:
         try:
             method(session, *call_args)
         except OscnetError as exc:
-            kind = "unsupported" if str(exc).startswith("not supported") else "refused command"
+            kind = "unsupported" if isinstance(exc, Unsupported) else "refused command"
             session.problems.report(kind, f"{address}: {exc}")
 
     def handle_inputs(self, args: Args, tags: str | None = None) -> None:
@@ -388,9 +197,9 @@ class Endpoint:
                                     f"has OSC type {tags[odd]!r}; send floats (f), or i, d, h numbers")
             return
         for k, a in enumerate(args):
-            if not _is_number(a):
+            if not is_number(a):
                 session.problems.report("bad inputs", f"ignored {session.config.input_address}: argument "
-                                        f"{k + 1} is {_describe(a)}, not a number; send floats (in Max: pak 1. 1.)")
+                                        f"{k + 1} is {describe(a)}, not a number; send floats (in Max: pak 1. 1.)")
                 return
         x = np.array(args, dtype=np.float64)
         if not np.isfinite(x).all():

@@ -1,25 +1,12 @@
-"""Sending OSC messages over UDP: float32 outputs encoded directly, anything else by python-osc."""
+"""Sending OSC messages over UDP to one host and port (encoded by `wire`)."""
 
 from __future__ import annotations
 
 import socket
-import struct
 from typing import Sequence
 
-from pythonosc.osc_message_builder import OscMessageBuilder
-
 from oscnet.errors import OscnetError
-
-
-def _padded(text: str) -> bytes:
-    """An OSC string: UTF-8, NUL-terminated, padded to a multiple of 4 bytes."""
-    data = text.encode("utf-8") + b"\0"
-    return data + b"\0" * (-len(data) % 4)
-
-
-def float_message(address: str, values: Sequence[float]) -> bytes:
-    """An OSC message of float32 arguments (what /wek/outputs carries)."""
-    return _padded(address) + _padded("," + "f" * len(values)) + struct.pack(f">{len(values)}f", *values)
+from oscnet.osc.wire import float_message, message
 
 
 class Sender:
@@ -43,10 +30,7 @@ class Sender:
 
     def send(self, address: str, *args: object) -> None:
         """Send any arguments python-osc can encode (a message with none is allowed)."""
-        builder = OscMessageBuilder(address)
-        for arg in args:
-            builder.add_arg(arg)
-        self._send(builder.build().dgram)
+        self._send(message(address, *args))
 
     def _send(self, dgram: bytes) -> None:
         try:
