@@ -84,7 +84,7 @@ def serve(config: Config | None = None, allow_any_path: bool = False, **session_
     config.send_host, config.send_port = "127.0.0.1", listener.port
     session_args.setdefault("autosave", False)
     try:
-        with Session(config, **session_args) as session:
+        with Session(config, **session_args).start() as session:
             session.send_to("127.0.0.1", listener.port)  # also when a project brought its own config
             with Endpoint(session, "127.0.0.1", 0, allow_any_path=allow_any_path).start() as endpoint:
                 yield Server(session, endpoint, listener)

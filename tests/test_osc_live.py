@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from osc_helpers import live_config, linear, record_linear, serve, wait_until
+from oscnet.live.report import dump_text, status_report
 from oscnet.project.config import Config
 from oscnet.project.outputs import OutputSpec
 from oscnet.osc.wire import float_message
@@ -38,7 +39,7 @@ def test_outputs_keep_flowing_while_a_model_trains():
         trained(server)
         server.patch.control("startRunning")
         wait_until(lambda: server.session.running)
-        server.session.config.options = {"hidden": "i", "epochs": 2_000_000}  # minutes of training
+        server.session.set_training(options={"hidden": "i", "epochs": 2_000_000})  # minutes of training
         server.patch.control("train")
         wait_until(lambda: server.session.training_job is not None)
         answers = [server.outputs_for(0.5, 0.5) for _ in range(50)]
@@ -139,7 +140,7 @@ def test_train_sends_done_training_and_versions_the_models():
         server.patch.control("train")
         server.listener.get("/wekinator/status/done-training", timeout=60)
         assert server.session.model_name(0) == "outputs-1 (v2)"
-        assert "Training completed." in server.session.status()
+        assert "Training completed." in status_report(server.session)
 
 
 def test_cancel_train_keeps_the_previous_models():
@@ -152,7 +153,7 @@ def test_cancel_train_keeps_the_previous_models():
         wait_until(lambda: server.session.training_job is None)
         assert server.session.models == [None]
         assert "cancelled" in server.session.status_text
-        server.session.config.options = {"hidden": "i"}  # a normal training works after a cancel
+        server.session.set_training(options={"hidden": "i"})  # a normal training works after a cancel
         server.patch.control("train")
         server.listener.get("/wekinator/status/done-training", timeout=60)
         assert server.session.model_name(0) == "outputs-1 (v1)"
@@ -165,7 +166,7 @@ def test_a_train_while_training_restarts_it():
         server.patch.control("train")
         wait_until(lambda: server.session.training_job is not None)
         first = server.session.training_job
-        server.session.config.options = {"hidden": "i"}
+        server.session.set_training(options={"hidden": "i"})
         server.patch.control("train")  # restarts with the options and examples of now
         wait_until(lambda: server.session.training_job not in (None, first))
         server.listener.get("/wekinator/status/done-training", timeout=60)
@@ -350,7 +351,7 @@ def test_bad_input_is_counted_logged_once_and_the_server_keeps_serving(caplog):
         assert counts["unknown address"] == 1
         assert counts["malformed datagram"] == 3
         assert counts["bad control message"] == 3
-        status = session.status()
+        status = status_report(session)
         assert "bad inputs 5" in status and "malformed datagram 3" in status
         assert "Mismatch in input length: Expected 2, received 3" in caplog.text
         # rate-limited: one line per kind however many arrive

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from oscnet.live.report import dump_text, status_report
 from oscnet import Session
 from oscnet.project.config import Config
 from oscnet.errors import OscnetError
@@ -120,7 +121,7 @@ def test_training_in_the_worker_swaps_in_versioned_models():
         s.train()
         s.wait_training(60)
         assert s.model_name(0) == "outputs-1 (v2)" and s.models[0].input_names == ["inputs-1"]
-        assert "Linear Node 0" in s.dump(1)
+        assert "Linear Node 0" in dump_text(s, 1)
 
 
 def test_two_sessions_in_one_test_do_not_share_state():

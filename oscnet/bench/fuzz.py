@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     config = Config.default(5, 2)
     config.receive_port, config.send_port, config.recordings = 0, 9, None  # outputs go nowhere
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    with Session(config, autosave=False) as session, Endpoint(session, "127.0.0.1", 0) as endpoint:
+    with Session(config, autosave=False).start() as session, Endpoint(session, "127.0.0.1", 0) as endpoint:
         target = ("127.0.0.1", endpoint.port)
         sent = [0]
 

@@ -59,7 +59,7 @@ def serve_command(args: argparse.Namespace) -> int:
                           "(or give a new folder)")
     config = Config.load(args.config) if args.config else Config.default()
     signal.signal(signal.SIGTERM, _interrupt)
-    with Session(config, project_dir=Path(args.project) if args.project else None) as session:
+    with Session(config, project_dir=Path(args.project) if args.project else None).start() as session:
         if args.send_host or args.send_port:
             session.send_to(args.send_host or session.config.send_host, args.send_port or session.config.send_port)
         host, port = _listen_address(args)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from oscnet.errors import OscnetError
+from oscnet.live.report import dump_text, inputs_text, status_report, values_text
 from oscnet.live.session import Session
 
 HISTORY = Path("~/.oscnet_history").expanduser()
@@ -100,13 +101,13 @@ class Console(cmd.Cmd):
 
     def do_status(self, arg: str) -> None:
         """status: state, addresses, outputs with their models and values, examples, bad input counts."""
-        self.say(self.session.status())
+        self.say(status_report(self.session))
 
     def do_outputs(self, arg: str) -> None:
         """outputs [v1 v2 …]: set every output's current value (the next examples' labels); alone: show them."""
         words = self.words(arg)
         if not words:
-            self.say(f"outputs: {self.session.values_text()}")
+            self.say(f"outputs: {values_text(self.session)}")
             return
         try:
             values = [float(w) for w in words]
@@ -190,11 +191,11 @@ class Console(cmd.Cmd):
     def do_dump(self, arg: str) -> None:
         """dump [OUTPUT]: print the model(s) in Weka's text (Wekinator's "Display in console")."""
         words = self.words(arg)
-        self.say(self.session.dump(words[0] if words else None))
+        self.say(dump_text(self.session, words[0] if words else None))
 
     def do_inputs(self, arg: str) -> None:
         """inputs: the last input vector and the message rate."""
-        self.say(self.session.inputs_text())
+        self.say(inputs_text(self.session))
 
     def do_save(self, arg: str) -> None:
         """save [DIR]: save the project (config, examples, models) to DIR or the session's folder."""

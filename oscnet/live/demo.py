@@ -22,6 +22,7 @@ from oscnet.project.config import Config
 from oscnet.errors import OscnetError
 from oscnet.osc.endpoint import Endpoint
 from oscnet.osc.sender import Sender
+from oscnet.live.report import dump_text
 from oscnet.live.session import Session
 
 DEMO_YAML = """\
@@ -122,7 +123,7 @@ def run_demo(config: Config | None = None, listen_port: int = 0, out: IO[str] | 
             out.flush()
 
     try:
-        with Session(config, autosave=False) as session, Endpoint(session) as endpoint:
+        with Session(config, autosave=False).start() as session, Endpoint(session) as endpoint:
             patch = Sender("127.0.0.1", endpoint.port)
             say(f"oscnet demo: server on UDP 127.0.0.1:{endpoint.port}, listener on 127.0.0.1:{listener.port}")
             control = "/wekinator/control/"
@@ -157,7 +158,7 @@ def run_demo(config: Config | None = None, listen_port: int = 0, out: IO[str] | 
                 cells = "  ".join(f"{g:7.3g} ({w:5.3g})" for g, w in zip(got, want))
                 say(f" {x:5.2f} {y:5.2f} | {cells}")
             say("(each cell: received (wanted); volume is a hard integer output, zone a 3-class classifier)\n")
-            dump = session.dump()
+            dump = dump_text(session)
             say(dump)
             return DemoResult(len(session.examples), rows, dump, seconds)
     finally:

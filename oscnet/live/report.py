@@ -1,0 +1,71 @@
+"""What the front ends show of a session: status, inputs, the models' text.
+
+Text for people, apart from the session itself, so the console and the web view share it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from oscnet.errors import OscnetError
+from oscnet.nn.wekatext import weka_text
+
+if TYPE_CHECKING:
+    from oscnet.live.session import OutputRef, Session
+
+
+def values_text(session: "Session") -> str:
+    return " ".join(f"{v:g}" for v in session.values)
+
+
+def inputs_text(session: "Session") -> str:
+    """The last input vector and the message rate."""
+    last = "none yet" if session.last_inputs is None else " ".join(f"{v:g}" for v in session.last_inputs)
+    return (f"last inputs: {last}\nreceived {session.received} input messages, "
+            f"{session.input_rate():.0f}/s in the last second")
+
+
+def status_report(session: "Session") -> str:
+    """Everything a performer checks: state, addresses, outputs, examples, bad input counts."""
+    with session.lock:
+        c = session.config
+        training = ""
+        if session.training_job is not None:
+            done, total = session.training_progress
+            training = f" (training {done}/{total} outputs)"
+        lines = [
+            f"status: {session.status_text}{training}",
+            f"state: {session.state}; {session.listening}, inputs at {c.input_address}; "
+            f"sending {c.output_address} to {c.send_host}:{c.send_port}",
+            f"inputs: {len(c.inputs)} ({', '.join(c.inputs[:8])}{' …' if len(c.inputs) > 8 else ''}); "
+            f"received {session.received}, {session.input_rate():.0f}/s",
+            f"examples: {len(session.examples)} in {len(session.examples.rounds())} rounds",
+            "outputs:",
+        ]
+        for k, spec in enumerate(c.outputs):
+            model = session.model_name(k) if session.models[k] is not None else f"{spec.name} (untrained)"
+            switches = " ".join(f"{what} {'on' if flags[k] else 'off'}" for what, flags in
+                                (("record", session.record_on), ("run", session.run_on), ("train", session.train_on)))
+            lines.append(f"  {k + 1}. {model}: {spec.describe()}, value {session.values[k]:g}, "
+                         f"{session.examples.count_for_output(k)} examples; {switches}")
+        lines.append(f"bad input: {session.problems.summary()}")
+        if session.autosaver is not None and session.autosaver.directory is not None:
+            lines.append(f"saving to: {session.autosaver.directory}")
+        return "\n".join(lines)
+
+
+def dump_text(session: "Session", ref: "OutputRef | None" = None) -> str:
+    """Wekinator's "Display in console": the model(s) in Weka's text format."""
+    with session.lock:
+        ks = [session.output_index(ref)] if ref is not None else range(len(session.models))
+        parts = []
+        for k in ks:
+            model = session.models[k]
+            if model is None:
+                if ref is not None:
+                    raise OscnetError(f"{session.config.outputs[k].name} has no trained model: train first")
+                continue
+            parts.append(f"=== {session.model_name(k)} ===\n{weka_text(model)}")
+        if not parts:
+            raise OscnetError("no output has a trained model: train first")
+        return "\n".join(parts)

@@ -1,0 +1,92 @@
+"""The live state of one project, built whole and swapped in by one assignment.
+
+A `LiveState` holds what the receive path reads together: the config, the examples, the
+models and their runners, the output values and the per-output switches. Commands that replace
+a project (load, runNewProject) build a complete new state first — every check that can refuse
+runs before anything is touched — so a refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Sequence
+
+import numpy as np
+
+from oscnet.errors import OscnetError
+from oscnet.live.runner import Runner
+from oscnet.nn.model import Model
+from oscnet.project.config import Config
+from oscnet.project.examples import ExampleStore
+
+
+@dataclass
+class LiveState:
+    """Config, examples, models (with runners), current values and switches of one live project."""
+
+    config: Config
+    examples: ExampleStore
+    models: list[Model | None]
+    runners: tuple[Runner | None, ...]
+    values: np.ndarray  # (n_outputs,): the labels of the next examples, or the models' outputs
+    record_on: np.ndarray  # (n_outputs,) bool
+    run_on: np.ndarray
+    train_on: np.ndarray
+    round: int
+    hard: np.ndarray  # (n_outputs,) bool: clamp recorded labels to [min, max]
+    mins: np.ndarray
+    maxs: np.ndarray
+
+    @classmethod
+    def build(cls, config: Config, examples: ExampleStore, models: Sequence[Model | None]) -> "LiveState":
+        """A fresh state (switches on, default values); refuses models that do not fit the config."""
+        n_out = len(config.outputs)
+        if len(models) != n_out:
+            raise OscnetError(f"{len(models)} models for {n_out} outputs")
+        specs = config.outputs
+        return cls(
+            config=config,
+            examples=examples,
+            models=list(models),
+            runners=make_runners(config, models),
+            values=np.array([spec.default_value() for spec in specs]),
+            record_on=np.ones(n_out, dtype=bool),
+            run_on=np.ones(n_out, dtype=bool),
+            train_on=np.ones(n_out, dtype=bool),
+            round=examples.last_round() or 0,
+            hard=np.array([s.limits == "hard" and not s.is_classifier for s in specs]),
+            mins=np.array([s.min for s in specs]),
+            maxs=np.array([s.max for s in specs]),
+        )
+
+    def with_models(self, models: Sequence[Model | None]) -> "LiveState":
+        """The same state with other models (their runners built first, so a misfit refuses)."""
+        return replace(self, models=list(models), runners=make_runners(self.config, models))
+
+    def limits_changed(self) -> "LiveState":
+        """The same state with the clamping arrays rebuilt from the config."""
+        specs = self.config.outputs
+        return replace(self, hard=np.array([s.limits == "hard" and not s.is_classifier for s in specs]),
+                       mins=np.array([s.min for s in specs]), maxs=np.array([s.max for s in specs]))
+
+
+def selected_inputs(config: Config, k: int) -> list[int]:
+    """The input indexes output k's model uses (all inputs unless the output selects some)."""
+    spec = config.outputs[k]
+    return list(range(len(config.inputs))) if spec.inputs is None else list(spec.inputs)
+
+
+def model_inputs(config: Config, model: Model, k: int) -> list[int]:
+    """The input indexes a model was trained on (stored with it), else its output's selection."""
+    chosen = model.info.get("input_indexes")
+    if chosen is None:
+        chosen = selected_inputs(config, k)
+    if len(chosen) != model.n_inputs or max(chosen, default=0) >= len(config.inputs):
+        raise OscnetError(f"the model of output {k + 1} takes {model.n_inputs} inputs, which do not "
+                          f"fit this project's {len(config.inputs)}: retrain it")
+    return list(chosen)
+
+
+def make_runners(config: Config, models: Sequence[Model | None]) -> tuple[Runner | None, ...]:
+    return tuple(None if model is None else Runner(model, spec, model_inputs(config, model, k))
+                 for k, (model, spec) in enumerate(zip(models, config.outputs)))
