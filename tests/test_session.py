@@ -130,3 +130,57 @@ def test_two_sessions_in_one_test_do_not_share_state():
         a.start_recording()
         a.receive_inputs(np.zeros(2))
         assert len(b.examples) == 0 and b.values.tolist() == [0.0] and not b.recording
+
+
+def _project_with_a_misfit_model(tmp_path):
+    """A saved 2-input project whose model file was trained on 3 inputs (hand-edited, or copied)."""
+    other = Session(Config.default(2, 1), project_dir=tmp_path / "other", autosave=False)
+    x = np.random.default_rng(3).uniform(0, 1, (20, 3))
+    misfit = fit_model("weka", x, x.sum(axis=1), ["a", "b", "c"], "o", None, {"epochs": 5})
+    other._set_models([None])
+    other.save()
+    misfit.save(tmp_path / "other" / "models" / "output-1.json")
+    return tmp_path / "other"
+
+
+def test_a_refused_load_leaves_config_examples_models_and_autosave_as_they_were(tmp_path):
+    mine = tmp_path / "mine"
+    config = Config.default(2, 1)
+    config.send_port = 9
+    with Session(config, project_dir=mine) as s:
+        s.start_recording()
+        for k in range(5):
+            s.receive_inputs(np.array([k, -k], dtype=float))
+        model = fit_model("weka", np.eye(2), np.array([0.0, 1.0]), ["inputs-1", "inputs-2"], "o", None, {"epochs": 5})
+        s.load_model(1, model.save(tmp_path / "m.json"))
+        before = (s.config.to_yaml(), s.examples.block().inputs.copy(), s.models[0], s.autosaver, s.project_dir)
+
+        with pytest.raises(OscnetError, match="takes 3 inputs"):
+            s.load(_project_with_a_misfit_model(tmp_path))
+        with pytest.raises(OscnetError, match="takes 3 inputs"):
+            s.run_new_project(tmp_path / "other")
+
+        assert s.config.to_yaml() == before[0]
+        assert np.array_equal(s.examples.block().inputs, before[1])
+        assert s.models[0] is before[2] and s.autosaver is before[3] and s.project_dir == before[4]
+        assert s.recording  # still recording: nothing was stopped for a load that did not happen
+        s.receive_inputs(np.array([9.0, 9.0]))  # and autosave still writes to my folder
+        s.autosaver.flush()
+    assert (mine / "examples.csv").read_text().count("\n") == 1 + 6  # header + every example
+
+
+def test_a_session_starts_no_process_and_opens_no_socket_until_asked():
+    s = session()
+    assert s._trainer is None and s._sender is None
+    s.set_outputs([0.5])  # sending opens the output socket on first use
+    assert s._sender is not None and s._trainer is None
+    s.close()
+
+
+def test_training_options_are_checked_when_set():
+    s = session()
+    s.set_training("batch", {"hidden": "4", "epochs": 3})
+    assert (s.config.recipe, s.config.options) == ("batch", {"hidden": "4", "epochs": 3})
+    with pytest.raises(OscnetError, match="did you mean hidden"):
+        s.set_training(options={"hiden": 8})
+    assert s.config.options == {"hidden": "4", "epochs": 3}  # a refused change changes nothing
