@@ -8,11 +8,10 @@ recording must have made. Mutations are chosen so they can never turn into a val
 from __future__ import annotations
 
 import random
-import struct
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator
 
 from oscnet.osc.wire import bundle, float_message, message
 
@@ -115,9 +114,10 @@ class DatagramFuzzer:
         # Arguments that no control message accepts: never a valid state change.
         name = self.rng.choice(["startRecording", "train", "outputs", "deleteExamplesForOutput",
                                 "selectInputsForOutput", "saveModelToFile", "setInputNames", "runNewProject"])
-        args = {"startRecording": ["now"], "train": [1.5, "x"], "outputs": ["a", "b"],
+        table: dict[str, list[object]] = {"startRecording": ["now"], "train": [1.5, "x"], "outputs": ["a", "b"],
                 "deleteExamplesForOutput": ["one"], "selectInputsForOutput": ["x"],
-                "saveModelToFile": [1.0], "setInputNames": [1, 2], "runNewProject": [3]}[name]
+                "saveModelToFile": [1.0], "setInputNames": [1, 2], "runNewProject": [3]}
+        args = table[name]
         return message(CONTROL + name, *args), 0
 
     def unknown_address(self) -> tuple[bytes, int]:

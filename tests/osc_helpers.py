@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 import numpy as np
 import pytest
 
-from oscnet.project.config import Config
 from oscnet.live.demo import Listener
+from oscnet.live.session import Session
 from oscnet.osc.endpoint import Endpoint
 from oscnet.osc.sender import Sender
-from oscnet.live.session import Session
+from oscnet.project.config import Config
 
 CONTROL = "/wekinator/control/"
 
@@ -39,7 +39,7 @@ def live_config(n_inputs: int = 2, n_outputs: int = 1, **changes: object) -> Con
 class Patch:
     """What a performer's patch does: send inputs and control messages to the server."""
 
-    def __init__(self, server: "Server") -> None:
+    def __init__(self, server: Server) -> None:
         self.server = server
         self.sender = Sender("127.0.0.1", server.endpoint.port)
 
@@ -103,7 +103,7 @@ def record_linear(server: Server, n: int = 150, seed: int = 0) -> np.ndarray:
         patch.control("outputs", linear(x))
         patch.inputs(*x)
         if k % 25 == 0:  # let the server catch up: a burst must fit the socket buffer
-            wait_until(lambda: session.received >= start + k, what="inputs to arrive")
+            wait_until(lambda k=k: session.received >= start + k, what="inputs to arrive")
     patch.control("stopRecording")
     wait_until(lambda: session.received >= start + n and not session.recording, what="recording to stop")
     return xs

@@ -1,14 +1,12 @@
 """ARFF files as Wekinator writes them read back exactly, and bad ones say what is wrong."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import wekinator_project
 
-from oscnet.project.arff import ArffData, Attribute, arff_text, read_arff, write_arff
 from oscnet.errors import OscnetError
-
-PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wekinator-projects"
+from oscnet.project.arff import ArffData, Attribute, arff_text, read_arff, write_arff
 
 WEKINATOR_STYLE = (
     "@relation 'dataset-weka.filters.unsupervised.attribute.AddValues-C5-L1,2'\n\n"
@@ -78,7 +76,7 @@ def test_a_damaged_file_names_the_file_the_line_and_the_problem(tmp_path, text, 
     ("dienuq__Sonification-Box__Sonification", 3450, 3 + 42 + 4, 10350),
 ])
 def test_every_shared_wekinator_project_reads(folder, rows, attributes, missing):
-    data = read_arff(PROJECTS / folder / "current" / "currentData.arff")
+    data = read_arff(wekinator_project(folder) / "current" / "currentData.arff")
     assert data.data.shape == (rows, attributes)
     assert int(np.isnan(data.data).sum()) == missing
     assert data.attributes[1].kind == "date"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from oscnet.recipes.batch import _OpenBlas, blas_threads, train_batch
 from oscnet.errors import OscnetError
 from oscnet.nn.network import Network
+from oscnet.recipes.batch import _OpenBlas, blas_threads, train_batch
 
 XOR_IN = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
 XOR_OUT = np.array([[0], [1], [1], [0]], dtype=np.float64)

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from weka_compare import assert_same_model_text, model_text_from_weka_output
 
 FIXTURES = Path(__file__).parent / "fixtures" / "weka"

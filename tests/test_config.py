@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from oscnet.project.config import Config
-from oscnet.live.demo import DEMO_YAML
 from oscnet.errors import OscnetError
+from oscnet.live.demo import DEMO_YAML
+from oscnet.project.config import Config
 from oscnet.project.outputs import OutputSpec
 
 CONFIGS = Path(__file__).resolve().parent.parent / "configs"

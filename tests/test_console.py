@@ -11,8 +11,8 @@ import threading
 
 import numpy as np
 import pytest
-
 from osc_helpers import live_config, serve
+
 from oscnet.live.console import Console
 from oscnet.live.demo import Listener
 from oscnet.osc.sender import Sender
@@ -86,7 +86,7 @@ def test_a_script_stops_at_the_first_error_and_says_where():
 
 def test_console_commands_change_the_same_state_as_osc_messages():
     with serve(live_config(2, 2)) as server:
-        code, out = run_console(server.session, "outputs 0.5 0.25\ndisable record 2\nnames outputs a b\n"
+        _, out = run_console(server.session, "outputs 0.5 0.25\ndisable record 2\nnames outputs a b\n"
                                                 "select b 2\nrandomize\noutputs\nbogus\n")
         session = server.session
         assert not session.record_on[1]

@@ -66,7 +66,7 @@ def test_a_half_written_last_line_is_dropped_but_damage_elsewhere_is_an_error():
     assert len(ExampleStore.from_csv(text[:-9], 2, 2)) == 4  # a crash mid-append
     lines = text.splitlines(keepends=True)
     lines[2] = "1,not a time,1,2,3,4\n"
-    with pytest.raises(OscnetError, match="examples.csv, line 3"):
+    with pytest.raises(OscnetError, match=r"examples\.csv, line 3"):
         ExampleStore.from_csv("".join(lines), 2, 2)
     with pytest.raises(OscnetError, match="does not match the config"):
         ExampleStore.from_csv(text, 3, 2)

@@ -9,10 +9,10 @@ import subprocess
 import threading
 
 import pytest
-
 from osc_helpers import live_config, wait_until
-from oscnet.osc.endpoint import Endpoint
+
 from oscnet.live.session import Session
+from oscnet.osc.endpoint import Endpoint
 
 pytestmark = [
     pytest.mark.peers,
@@ -60,7 +60,7 @@ def test_oscsend_drives_a_session_and_oscdump_receives_the_outputs():
                 if words[1:2] == ["/wek/outputs"]:
                     received.append(words)
             assert [float(w[3]) for w in received[:5]] == pytest.approx([0.1, 0.3, 0.5, 0.7, 0.9])
-            timetag, address, types, value = received[5]
+            _timetag, _address, types, value = received[5]
             assert types == "f" and float(value) == pytest.approx(0.5, abs=0.05)
             assert not session.problems.counts
     finally:

@@ -11,7 +11,7 @@ W_HIDDEN_OUTPUT = np.array([[0.3, 0.7, 0.5], [0.6, 0.5, 0.2], [0.8, 0.1, 0.9]])
 
 def test_three_layer_worked_example_from_the_tutorial():
     net = Network([W_INPUT_HIDDEN, W_HIDDEN_OUTPUT])
-    inputs, hidden, outputs = net.layer_outputs(np.array([0.9, 0.1, 0.8]))
+    _inputs, hidden, outputs = net.layer_outputs(np.array([0.9, 0.1, 0.8]))
     assert hidden == pytest.approx([0.761, 0.603, 0.650], abs=5e-4)
     assert outputs == pytest.approx([0.726, 0.708, 0.778], abs=1e-3)  # the book truncates 0.7086
 

@@ -6,12 +6,12 @@ import struct
 
 import numpy as np
 import pytest
+from osc_helpers import linear, live_config, record_linear, serve, wait_until
 
-from osc_helpers import live_config, linear, record_linear, serve, wait_until
-from oscnet.live.report import dump_text, status_report
+from oscnet.live.report import status_report
+from oscnet.osc.wire import float_message
 from oscnet.project.config import Config
 from oscnet.project.outputs import OutputSpec
-from oscnet.osc.wire import float_message
 
 
 def trained(server, n: int = 150):
@@ -58,7 +58,7 @@ def test_untrained_and_disabled_outputs_send_their_current_value():
             patch.control("outputs", x, 1 - x, 0.5)
             patch.inputs(x, 1 - x)
             if k % 20 == 19:
-                wait_until(lambda: session.received > k)
+                wait_until(lambda k=k: session.received > k)
         patch.control("train")
         server.listener.get("/wekinator/status/done-training", timeout=60)
         assert session.models[2] is None
@@ -311,7 +311,7 @@ def test_a_classifier_sends_labels_and_its_distribution():
             patch.control("outputs", float(min(int(x * 3), 2) + 1))
             patch.inputs(x, 0.5)
             if k % 25 == 24:
-                wait_until(lambda: session.received > k)
+                wait_until(lambda k=k: session.received > k)
         patch.control("train")
         server.listener.get("/wekinator/status/done-training", timeout=60)
         patch.control("startRunning")

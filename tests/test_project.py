@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from osc_helpers import wait_until
-from oscnet.project.config import Config
+
 from oscnet.errors import OscnetError
-from oscnet.project.examples import ExampleStore
-from oscnet.project.outputs import OutputSpec
-from oscnet.project.folder import Autosaver, load_project, save_project
 from oscnet.live.session import Session
+from oscnet.project.config import Config
+from oscnet.project.examples import ExampleStore
+from oscnet.project.folder import Autosaver, load_project, save_project
+from oscnet.project.outputs import OutputSpec
 from oscnet.recipes import fit_model
 
 
@@ -54,7 +54,7 @@ def test_loading_something_else_is_a_clear_error(tmp_path):
     save_project(tmp_path, config, examples, models)
     config.outputs[0] = OutputSpec("outputs-1", "classifier", classes=2)
     (tmp_path / "oscnet.yaml").write_text(config.to_yaml())
-    with pytest.raises(OscnetError, match="nominal|numeric"):
+    with pytest.raises(OscnetError, match=r"nominal|numeric"):
         load_project(tmp_path)
 
 

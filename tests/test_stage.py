@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from oscnet.live.report import dump_text, status_report
-from oscnet.project.config import Config
-from oscnet.live.demo import Listener
-from oscnet.testing import DatagramFuzzer, blast, bundle, message, stream
-from oscnet.project.folder import load_project
-from oscnet.osc.sender import Sender
 from osc_helpers import live_config, record_linear, serve, wait_until
+
+from oscnet.live.demo import Listener
+from oscnet.live.report import status_report
+from oscnet.osc.sender import Sender
+from oscnet.project.config import Config
+from oscnet.project.folder import load_project
+from oscnet.testing import DatagramFuzzer, blast, bundle, message, stream
 
 OSCNET = [sys.executable, "-m", "oscnet"]
 

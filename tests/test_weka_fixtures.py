@@ -9,15 +9,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from oscnet.project.arff import read_arff
-from oscnet.recipes.weka import WekaOptions, train_weka
-from oscnet.project.wekinator import read_wekinator
-from oscnet.nn.wekatext import weka_text
+from conftest import shared_data, wekinator_project
 from weka_compare import assert_same_model_text, model_text_from_weka_output
 
+from oscnet.nn.wekatext import weka_text
+from oscnet.project.arff import read_arff
+from oscnet.project.wekinator import read_wekinator
+from oscnet.recipes.weka import WekaOptions, train_weka
+
 FIXTURES = Path(__file__).parent / "fixtures" / "weka"
-PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wekinator-projects"
 INDEX = json.loads((FIXTURES / "index.json").read_text())
 
 
@@ -35,9 +35,7 @@ def fixture_data(entry: dict) -> tuple[np.ndarray, np.ndarray, list[str], str, l
         inputs = list(range(len(arff.attributes) - 1))
         out = len(arff.attributes) - 1
     else:
-        folder = PROJECTS / entry["project"]
-        if not folder.exists():
-            pytest.fail(f"{folder} is missing: the tests need ../shared/data beside the project")
+        folder = wekinator_project(entry["project"])
         if entry["class_type"] == "numeric":  # through `oscnet import`, as a Wekinator user trains it
             imported = read_wekinator(folder)
             values = imported.examples.block()
@@ -70,5 +68,5 @@ def test_the_fixture_set_covers_what_the_spec_asks_for():
     assert any(e.get("restarts") for e in INDEX), "a set that triggers the NaN restart"
     assert any(e["class_type"] == "nominal" for e in INDEX), "a nominal class"
     assert {e["n_inputs"] for e in INDEX} >= {1, 64}
-    assert {e["project"] for e in INDEX if e["project"]} == {p.name for p in PROJECTS.iterdir() if p.is_dir()}
+    assert {e["project"] for e in INDEX if e["project"]} == {p.name for p in shared_data("wekinator-projects").iterdir() if p.is_dir()}
     assert "const" in kinds

@@ -2,14 +2,13 @@
 
 import numpy as np
 import pytest
-
-from oscnet.recipes.javarandom import JavaRandom
-from oscnet.nn.model import Scaling
-from oscnet.recipes import fit_model
-from oscnet.recipes.weka import (WekaOptions, _train_fast, _train_reference, initial_network,
-                            shuffled_order, train_weka)
-from oscnet.nn.wekatext import weka_text
 from weka_compare import assert_same_model_text
+
+from oscnet.nn.model import Scaling
+from oscnet.nn.wekatext import weka_text
+from oscnet.recipes import fit_model
+from oscnet.recipes.javarandom import JavaRandom
+from oscnet.recipes.weka import WekaOptions, initial_network, shuffled_order, train_weka
 
 TINY_X = np.array([[0.0, 1.0, 1.0], [0.1, 0.8, 1.0], [0.2, 0.6, 1.0], [0.3, 0.9, 1.0], [0.4, 0.2, 1.0],
                    [0.5, 0.5, 1.0], [0.6, 0.1, 1.0], [0.7, 0.7, 1.0], [0.8, 0.3, 1.0], [0.9, 0.4, 1.0]])
@@ -43,7 +42,7 @@ Sigmoid Node 3
     Attrib x1    1.462797831003015
     Attrib x2    0.03575613331720686
     Attrib k    -0.0247116869313324
-Class 
+Class
     Input
     Node 0
 """

@@ -12,13 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import wekinator_project
 
-from oscnet.project.arff import read_arff
 from oscnet.errors import OscnetError
+from oscnet.project.arff import read_arff
 from oscnet.project.folder import load_project
 from oscnet.project.wekinator import _read_examples, export_arff, read_wekinator
-
-PROJECTS = Path(__file__).resolve().parents[2] / "shared" / "data" / "wekinator-projects"
 
 EXPECTED = {
     "RyanBRiley__IML4HCI__pj2": dict(
@@ -46,7 +45,7 @@ def oscnet(*args):
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
 def test_every_shared_project_imports_with_its_settings_and_examples(tmp_path, folder):
     want = EXPECTED[folder]
-    result = oscnet("import", str(PROJECTS / folder), "--to", str(tmp_path / "p"))
+    result = oscnet("import", str(wekinator_project(folder)), "--to", str(tmp_path / "p"))
     assert result.returncode == 0, result.stderr
     project = load_project(tmp_path / "p")
     config = project.config
@@ -63,7 +62,7 @@ def test_every_shared_project_imports_with_its_settings_and_examples(tmp_path, f
 
 
 def test_the_imported_examples_equal_the_arff_rows_in_file_order():
-    folder = PROJECTS / "artintelclass__interactive-project-kg1642__InteractiveProject"
+    folder = wekinator_project("artintelclass__interactive-project-kg1642__InteractiveProject")
     arff = read_arff(folder / "current" / "currentData.arff")
     block = read_wekinator(folder).examples.block()
     np.testing.assert_array_equal(block.inputs, arff.data[:, 3:6])
@@ -73,20 +72,20 @@ def test_the_imported_examples_equal_the_arff_rows_in_file_order():
 
 
 def test_classifier_labels_are_wekinators_one_to_n_and_missing_stays_missing():
-    imported = read_wekinator(PROJECTS / "dienuq__Sonification-Box__Sonification")
+    imported = read_wekinator(wekinator_project("dienuq__Sonification-Box__Sonification"))
     labels = imported.examples.block().outputs[:, 3]
     assert set(np.unique(labels[~np.isnan(labels)])) <= {1.0, 2.0, 3.0}
     assert any("classifier" in note and "non-neural" in note for note in imported.notes)
 
 
 def test_the_classifier_note_is_printed_not_dropped(tmp_path):
-    out = oscnet("import", str(PROJECTS / "dienuq__Sonification-Box__Sonification"), "--to", str(tmp_path / "p")).stdout
+    out = oscnet("import", str(wekinator_project("dienuq__Sonification-Box__Sonification")), "--to", str(tmp_path / "p")).stdout
     assert "not carried over: output 4 (outputs-4) is a classifier" in out
 
 
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
 def test_export_then_import_round_trips_the_examples_exactly(tmp_path, folder):
-    imported = read_wekinator(PROJECTS / folder)
+    imported = read_wekinator(wekinator_project(folder))
     path = export_arff(tmp_path / "out.arff", imported.config, imported.examples)
     again = _read_examples(path, imported.config, [])
     a, b = imported.examples.block(), again.block()
@@ -95,7 +94,7 @@ def test_export_then_import_round_trips_the_examples_exactly(tmp_path, folder):
 
 
 def test_export_command_writes_wekinators_layout(tmp_path):
-    oscnet("import", str(PROJECTS / "dienuq__Sonification-Box__Sonification"), "--to", str(tmp_path / "p"))
+    oscnet("import", str(wekinator_project("dienuq__Sonification-Box__Sonification")), "--to", str(tmp_path / "p"))
     result = oscnet("export", str(tmp_path / "p"), "--arff", str(tmp_path / "x.arff"))
     assert result.returncode == 0, result.stderr
     lines = (tmp_path / "x.arff").read_text().splitlines()
@@ -169,7 +168,7 @@ def test_weka_reads_the_exported_file_and_sees_the_same_data(tmp_path, folder):
     import hashlib
 
     fixture = (INSTANCES / f"{folder}.txt").read_text()
-    imported = read_wekinator(PROJECTS / folder)
+    imported = read_wekinator(wekinator_project(folder))
     path = export_arff(tmp_path / "x.arff", imported.config, imported.examples)
     assert hashlib.sha256(path.read_bytes()).hexdigest() in fixture.splitlines()[1]
     assert "# exit status: 0" in fixture
@@ -188,12 +187,13 @@ def test_weka_reads_the_exported_file_and_sees_the_same_data(tmp_path, folder):
 
 def test_an_imported_project_trained_live_gives_wekas_weights(tmp_path):
     """Import, open it as `oscnet serve --project` would, train: the live path reproduces Weka."""
-    from oscnet.live.session import Session
-    from oscnet.nn.wekatext import weka_text
     from weka_compare import assert_same_model_text, model_text_from_weka_output
 
+    from oscnet.live.session import Session
+    from oscnet.nn.wekatext import weka_text
+
     folder = "artintelclass__interactive-project-kg1642__InteractiveProject"
-    assert oscnet("import", str(PROJECTS / folder), "--to", str(tmp_path / "p")).returncode == 0
+    assert oscnet("import", str(wekinator_project(folder)), "--to", str(tmp_path / "p")).returncode == 0
     with Session(project_dir=tmp_path / "p", autosave=False) as session:
         session.train()
         session.wait_training()

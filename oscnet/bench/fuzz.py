@@ -6,10 +6,10 @@ import argparse
 import socket
 import time
 
+from oscnet.live.session import Session
+from oscnet.osc.endpoint import Endpoint
 from oscnet.project.config import Config
 from oscnet.testing import DatagramFuzzer, blast, stream
-from oscnet.osc.endpoint import Endpoint
-from oscnet.live.session import Session
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -135,8 +135,10 @@ class Client:
 
 def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen, int]:
     """Start a server process and read the port it listens on from its first line."""
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=open(log, "w"), text=True)
+    with open(log, "w") as errors:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=errors, text=True)
+    assert proc.stdout is not None
     line = proc.stdout.readline()
     found = re.search(r"UDP 127\.0\.0\.1:(\d+)", line)
     if not found:
@@ -165,9 +167,9 @@ def train(client: Client, target: tuple[str, int]) -> float:
     client.control(target, "train")
     deadline = started + 120
     while time.perf_counter() < deadline:
-        if select.select([client.rx], [], [], 0.5)[0]:
-            if any(d.startswith(b"/wekinator/status/done-training") for d in client.drain()):
-                return time.perf_counter() - started
+        if select.select([client.rx], [], [], 0.5)[0] and any(
+                d.startswith(b"/wekinator/status/done-training") for d in client.drain()):
+            return time.perf_counter() - started
     raise OscnetError("the server did not finish training within 2 minutes")
 
 
@@ -212,7 +214,7 @@ def bench_live(args: argparse.Namespace) -> int:
     print(f"during training ({N_EXAMPLES} examples × {N_INPUTS} inputs × {N_OUTPUTS} outputs, "
           f"{training.seconds:.2f} s; the first training took {first_train:.2f} s): 1000/s, sent "
           f"{training.sent}, lost {training.lost}, median {training.ms(50):.3f} ms, p99 {training.ms(99):.3f} ms")
-    checks = [(f"median ≤ 2× the bare echo at every rate", all(v <= 2 for v in ratios.values()))]
+    checks = [("median ≤ 2× the bare echo at every rate", all(v <= 2 for v in ratios.values()))]
     if 1000 in rates:
         checks.append(("p99 ≤ 2 ms at 1 kHz", results["oscnet serve", 1000].ms(99) <= 2))
     checks.append(("0 lost at 1 kHz during training", training.lost == 0))

@@ -48,11 +48,11 @@ def serve_command(args: argparse.Namespace) -> int:
     """Run the live tool until quit, end of the commands, Ctrl-C or SIGTERM."""
     from pathlib import Path
 
-    from oscnet.project.config import Config
     from oscnet.live.console import Console, run_script
-    from oscnet.osc.endpoint import Endpoint
-    from oscnet.project.folder import is_project
     from oscnet.live.session import Session
+    from oscnet.osc.endpoint import Endpoint
+    from oscnet.project.config import Config
+    from oscnet.project.folder import is_project
 
     if args.project and is_project(args.project) and args.config:
         raise OscnetError(f"{args.project} already holds a project with its own config; drop --config "
@@ -102,8 +102,8 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def demo_command(args: argparse.Namespace) -> int:
     """Run the demo and print it; fails (non-zero) if any output did not come back."""
-    from oscnet.project.config import Config
     from oscnet.live.demo import run_demo
+    from oscnet.project.config import Config
 
     config = Config.load(args.config) if args.config else None
     logging.getLogger("oscnet.live.session").setLevel(logging.WARNING)  # the printout tells the story

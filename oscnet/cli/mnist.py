@@ -7,16 +7,17 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import yaml
 
-from oscnet.mnist import pictures
-from oscnet.mnist import runs as mnist
+from oscnet import mnist
 from oscnet.errors import OscnetError
+from oscnet.mnist import pictures
 from oscnet.nn.model import Model
 
 # The same values as configs/mnist.yaml (a test keeps them equal); --config reads an edited copy.
@@ -175,7 +176,7 @@ def save_pictures(args: argparse.Namespace, conf: dict[str, Any], model: Model, 
 @contextmanager
 def stop_on_ctrl_c(out: TextIO) -> Iterator[Any]:
     """Yield should_stop(): true after the first Ctrl-C; a second Ctrl-C interrupts at once."""
-    pressed = []
+    pressed: list[float] = []
 
     def handler(signum: int, frame: Any) -> None:
         if pressed:

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from oscnet.project.dataset import load_table
 from oscnet.errors import OscnetError
 from oscnet.nn.model import Model
-from oscnet.recipes import RECIPES, fit_model
 from oscnet.nn.wekatext import java_double, weka_text
+from oscnet.project.dataset import load_table
+from oscnet.recipes import RECIPES, fit_model
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -36,7 +36,7 @@ class Console(cmd.Cmd):
         if script:
             self.use_rawinput = False
             self.prompt = ""
-            self.intro = None
+            self.intro = ""
 
     # --- plumbing --------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ class Console(cmd.Cmd):
     def emptyline(self) -> bool:
         return False  # cmd's default repeats the last command: never wanted here
 
-    def default(self, line: str) -> bool:
+    def default(self, line: str) -> None:
         raise OscnetError(f"unknown command {line.split()[0]!r}: type `help` for the list")
 
     def get_names(self) -> list[str]:

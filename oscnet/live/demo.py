@@ -12,18 +12,19 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import IO, Callable
+from typing import IO
 
 import numpy as np
 from pythonosc.osc_message import OscMessage
 
-from oscnet.project.config import Config
 from oscnet.errors import OscnetError
-from oscnet.osc.endpoint import Endpoint
-from oscnet.osc.sender import Sender
 from oscnet.live.report import dump_text
 from oscnet.live.session import Session
+from oscnet.osc.endpoint import Endpoint
+from oscnet.osc.sender import Sender
+from oscnet.project.config import Config
 
 DEMO_YAML = """\
 # The demo's project: two hand coordinates in, three synth controls out.
@@ -66,7 +67,7 @@ class Listener:
         while not self._stop.is_set():
             try:
                 data = self.sock.recv(65536)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,11 +27,17 @@ class Editing:
     """Switches, names and input selection; needs `config`, `output_index` and a lock."""
 
     _lock: threading.RLock
-    config: "Config"
     config_version: int
-    record_on: np.ndarray
-    run_on: np.ndarray
-    train_on: np.ndarray
+
+    if TYPE_CHECKING:  # provided by Session
+        @property
+        def config(self) -> Config: ...
+        @property
+        def record_on(self) -> np.ndarray: ...
+        @property
+        def run_on(self) -> np.ndarray: ...
+        @property
+        def train_on(self) -> np.ndarray: ...
 
     def output_index(self, ref: OutputRef) -> int:
         """0-based index of an output given by number (1-based) or name."""
@@ -38,9 +45,9 @@ class Editing:
         if isinstance(ref, str) and ref in names:
             return names.index(ref)
         number = None
-        if isinstance(ref, str) and ref.strip().isdigit():
-            number = int(ref)
-        elif isinstance(ref, (int, float)) and not isinstance(ref, bool) and float(ref).is_integer():
+        whole_text = isinstance(ref, str) and ref.strip().isdigit()
+        whole_number = isinstance(ref, (int, float)) and not isinstance(ref, bool) and float(ref).is_integer()
+        if whole_text or whole_number:
             number = int(ref)
         if number is None or not 1 <= number <= len(names):
             raise OscnetError(f"there is no output {ref!r}: use 1..{len(names)} or a name "

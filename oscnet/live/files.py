@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from oscnet.errors import OscnetError
 from oscnet.live.state import LiveState
@@ -28,26 +31,33 @@ class ProjectFiles:
     """Saving and loading; the session supplies state, the swap and the autosaver."""
 
     _lock: threading.RLock
-    config: "Config"
-    examples: "ExampleStore"
-    values: np.ndarray
     recording: bool
     running: bool
-    models: list[Model | None]
     project_dir: Path | None
     autosaver: Autosaver | None
     training_job: int | None
     listening: str
-    trainer: "Trainer"
     _snapshot: Callable[[], Any]
 
     if TYPE_CHECKING:  # provided by Session
+        @property
+        def config(self) -> Config: ...
+        @property
+        def examples(self) -> ExampleStore: ...
+        @property
+        def values(self) -> np.ndarray: ...
+        @values.setter
+        def values(self, values: np.ndarray) -> None: ...
+        @property
+        def models(self) -> list[Model | None]: ...
+        @property
+        def trainer(self) -> Trainer: ...
         def _status(self, text: str, level: int = logging.INFO) -> None: ...
         def _swap(self, state: LiveState) -> None: ...
         def _set_models(self, models: Sequence[Model | None]) -> None: ...
         def start_running(self) -> None: ...
         def model_name(self, k: int) -> str: ...
-        def output_index(self, ref: "OutputRef") -> int: ...
+        def output_index(self, ref: OutputRef) -> int: ...
 
     def save_model(self, ref: OutputRef, path: str | Path) -> Path:
         """Save one output's model as JSON (Wekinator's saveModelToFile)."""

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,6 +16,7 @@ from oscnet.errors import OscnetError
 
 if TYPE_CHECKING:
     from oscnet.live.editing import OutputRef
+    from oscnet.live.state import LiveState
     from oscnet.project.config import Config
     from oscnet.project.examples import ExampleStore
 
@@ -25,19 +27,28 @@ class Recording:
     """Wekinator's recording commands; the session supplies state, `_status` and `send_values`."""
 
     _lock: threading.RLock
-    config: "Config"
-    examples: "ExampleStore"
-    values: np.ndarray
     recording: bool
     running: bool
-    record_on: np.ndarray
     _rng: np.random.Generator
 
     if TYPE_CHECKING:  # provided by Session
+        _state: LiveState
+        @property
+        def config(self) -> Config: ...
+        @property
+        def examples(self) -> ExampleStore: ...
+        @property
+        def values(self) -> np.ndarray: ...
+        @values.setter
+        def values(self, values: np.ndarray) -> None: ...
+        @property
+        def record_on(self) -> np.ndarray: ...
+        @property
+        def round(self) -> int: ...
         def _status(self, text: str, level: int = logging.INFO) -> None: ...
         def send_values(self) -> None: ...
         def stop_running(self) -> None: ...
-        def output_index(self, ref: "OutputRef") -> int: ...
+        def output_index(self, ref: OutputRef) -> int: ...
 
     def start_recording(self) -> None:
         """Start a new recording round; running stops first."""

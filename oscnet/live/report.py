@@ -14,18 +14,18 @@ if TYPE_CHECKING:
     from oscnet.live.session import OutputRef, Session
 
 
-def values_text(session: "Session") -> str:
+def values_text(session: Session) -> str:
     return " ".join(f"{v:g}" for v in session.values)
 
 
-def inputs_text(session: "Session") -> str:
+def inputs_text(session: Session) -> str:
     """The last input vector and the message rate."""
     last = "none yet" if session.last_inputs is None else " ".join(f"{v:g}" for v in session.last_inputs)
     return (f"last inputs: {last}\nreceived {session.received} input messages, "
             f"{session.input_rate():.0f}/s in the last second")
 
 
-def status_report(session: "Session") -> str:
+def status_report(session: Session) -> str:
     """Everything a performer checks: state, addresses, outputs, examples, bad input counts."""
     with session.lock:
         c = session.config
@@ -54,7 +54,7 @@ def status_report(session: "Session") -> str:
         return "\n".join(lines)
 
 
-def dump_text(session: "Session", ref: "OutputRef | None" = None) -> str:
+def dump_text(session: Session, ref: OutputRef | None = None) -> str:
     """Wekinator's "Display in console": the model(s) in Weka's text format."""
     with session.lock:
         ks = [session.output_index(ref)] if ref is not None else range(len(session.models))

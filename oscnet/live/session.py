@@ -17,8 +17,9 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -33,7 +34,7 @@ from oscnet.osc.problems import Problems
 from oscnet.osc.sender import Sender
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
-from oscnet.project.folder import Autosaver, is_project, load_project, save_project
+from oscnet.project.folder import Autosaver, is_project, load_project
 from oscnet.recipes import check_options
 
 log = logging.getLogger("oscnet.live.session")
@@ -86,13 +87,13 @@ class Session(Editing, Recording, ProjectFiles):
         return (f"Session({len(self.config.inputs)} inputs, {len(self.config.outputs)} outputs, "
                 f"{len(self.examples)} examples, {self.state})")
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def start(self) -> "Session":
+    def start(self) -> Session:
         """Open the output socket and warm up the training worker (front ends call this at start)."""
         _ = self.sender, self.trainer
         return self

@@ -8,8 +8,8 @@ runs before anything is touched — so a refused command changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 import numpy as np
 
@@ -38,7 +38,7 @@ class LiveState:
     maxs: np.ndarray
 
     @classmethod
-    def build(cls, config: Config, examples: ExampleStore, models: Sequence[Model | None]) -> "LiveState":
+    def build(cls, config: Config, examples: ExampleStore, models: Sequence[Model | None]) -> LiveState:
         """A fresh state (switches on, default values); refuses models that do not fit the config."""
         n_out = len(config.outputs)
         if len(models) != n_out:
@@ -59,11 +59,11 @@ class LiveState:
             maxs=np.array([s.max for s in specs]),
         )
 
-    def with_models(self, models: Sequence[Model | None]) -> "LiveState":
+    def with_models(self, models: Sequence[Model | None]) -> LiveState:
         """The same state with other models (their runners built first, so a misfit refuses)."""
         return replace(self, models=list(models), runners=make_runners(self.config, models))
 
-    def limits_changed(self) -> "LiveState":
+    def limits_changed(self) -> LiveState:
         """The same state with the clamping arrays rebuilt from the config."""
         specs = self.config.outputs
         return replace(self, hard=np.array([s.limits == "hard" and not s.is_classifier for s in specs]),

@@ -20,8 +20,9 @@ import socket
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -243,6 +244,7 @@ class Trainer:
             if not self._wait_for_job():
                 return
             with self._cond:
+                assert self._pending is not None  # _wait_for_job returned True
                 job_id, jobs = self._pending
                 self._pending = None
                 self._current = job_id

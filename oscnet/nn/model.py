@@ -6,6 +6,7 @@ Saved as open JSON (never pickle); the format is documented in docs/model-format
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -32,7 +33,7 @@ class Scaling:
     range: np.ndarray
 
     @classmethod
-    def from_data(cls, data: np.ndarray) -> "Scaling":
+    def from_data(cls, data: np.ndarray) -> Scaling:
         """Weka's constants from training columns (NaN = missing): base = mid-point, range = half-width."""
         data = np.asarray(data, dtype=np.float64)
         with warnings.catch_warnings():  # an all-missing column is legal: no "All-NaN slice" warning
@@ -42,7 +43,7 @@ class Scaling:
         return cls(base=(hi + lo) / 2, range=(hi - lo) / 2)
 
     @classmethod
-    def to_interval(cls, data: np.ndarray, low: float = 0.01, high: float = 0.99) -> "Scaling":
+    def to_interval(cls, data: np.ndarray, low: float = 0.01, high: float = 0.99) -> Scaling:
         """The tutorial's ranges: map each column's [min, max] onto [low, high] (default 0.01..0.99)."""
         weka = cls.from_data(data)  # base = mid-point, range = half-width
         span = weka.range * 2 / (high - low)
@@ -135,7 +136,7 @@ class Model:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str = "model") -> "Model":
+    def from_dict(cls, data: dict[str, Any], source: str = "model") -> Model:
         """Rebuild a model from its JSON structure, with a clear error for anything wrong."""
         try:
             if data.get("format") != FORMAT:
@@ -179,7 +180,7 @@ class Model:
         return path
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "Model":
+    def load(cls, path: str | os.PathLike) -> Model:
         """Read a model JSON file; a damaged file gives an OscnetError naming the file and line."""
         path = Path(path)
         try:
@@ -219,8 +220,6 @@ def write_atomic(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise

@@ -7,10 +7,13 @@ shape (nodes in layer l+1, nodes in layer l), so `weights[0]` is the tutorial's 
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+import itertools
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
-from scipy.special import expit as sigmoid, logit
+from scipy.special import expit as sigmoid
+from scipy.special import logit
 
 Activation = Literal["sigmoid", "linear"]
 
@@ -49,10 +52,10 @@ class Network:
         sizes: Sequence[int],
         rng: np.random.Generator | int | None = None,
         output_activation: Activation = "sigmoid",
-    ) -> "Network":
+    ) -> Network:
         """The tutorial's start: weights drawn from normal(0, links^-0.5), thresholds zero."""
         rng = np.random.default_rng(rng)
-        weights = [rng.normal(0.0, n_in**-0.5, (n_out, n_in)) for n_in, n_out in zip(sizes, sizes[1:])]
+        weights = [rng.normal(0.0, n_in**-0.5, (n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
         return cls(weights, None, output_activation)
 
     @property
@@ -94,7 +97,7 @@ class Network:
             O = I
         return O
 
-    def astype(self, dtype: np.dtype | type) -> "Network":
+    def astype(self, dtype: np.dtype | type) -> Network:
         """The same network with weights stored as `dtype` (float32 halves the memory traffic)."""
         return Network([w.astype(dtype) for w in self.weights],
                        [t.astype(dtype) for t in self.thresholds], self.output_activation)

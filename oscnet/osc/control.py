@@ -6,7 +6,8 @@ OSC layer sits below it, and any object with these methods can be driven over OS
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from oscnet.errors import OscnetError, Unsupported
 

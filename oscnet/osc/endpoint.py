@@ -34,9 +34,11 @@ Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 class Target(Protocol):
     """What the endpoint drives: the live session (control commands are looked up by name)."""
 
-    config: Config
     problems: Problems
     listening: str
+
+    @property
+    def config(self) -> Config: ...
 
     def folder(self) -> Path: ...
 
@@ -87,7 +89,7 @@ class Endpoint:
     def __repr__(self) -> str:
         return f"Endpoint(UDP {self.host}:{self.port})"
 
-    def start(self) -> "Endpoint":
+    def start(self) -> Endpoint:
         """Start the receive thread (once; later calls do nothing)."""
         if self._thread.ident is None:
             self._thread.start()
@@ -99,7 +101,7 @@ class Endpoint:
             self._thread.join(timeout=5)
         self.sock.close()
 
-    def __enter__(self) -> "Endpoint":
+    def __enter__(self) -> Endpoint:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:
@@ -109,7 +111,7 @@ class Endpoint:
         while not self._closed.is_set():
             try:
                 data, sender = self.sock.recvfrom(BUFFER)
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 if self._closed.is_set():
@@ -192,7 +194,7 @@ class Endpoint:
         """Numbers of any OSC numeric type (f, i, d, h) become float64; anything else, NaN and inf are refused."""
         session = self.session
         odd = next((k for k, t in enumerate(tags or "") if t not in NUMBER_TAGS), None)
-        if odd is not None:  # an rgba colour or a MIDI message parses as numbers but is not one
+        if odd is not None and tags is not None:  # an rgba colour or a MIDI message parses as numbers but is not one
             session.problems.report("bad inputs", f"ignored {session.config.input_address}: argument {odd + 1} "
                                     f"has OSC type {tags[odd]!r}; send floats (f), or i, d, h numbers")
             return

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import socket
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 from oscnet.errors import OscnetError
 from oscnet.osc.wire import float_message, message
@@ -15,16 +18,17 @@ class Sender:
     def __init__(self, host: str, port: int) -> None:
         self.host, self.port = host, port
         try:
-            family, _, _, _, self.target = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
+            family, _, _, _, target = socket.getaddrinfo(host, port, type=socket.SOCK_DGRAM)[0]
         except socket.gaierror as exc:
             raise OscnetError(f"cannot send to {host}:{port}: {exc.strerror}; check send.host") from None
+        self.target: tuple[Any, ...] = tuple(target)
         self.sock = socket.socket(family, socket.SOCK_DGRAM)
         self.sent = self.errors = 0
 
     def __repr__(self) -> str:
         return f"Sender({self.host}:{self.port})"
 
-    def send_floats(self, address: str, values: Sequence[float]) -> None:
+    def send_floats(self, address: str, values: Sequence[float] | np.ndarray) -> None:
         """Send float32 values; a network error (no listener, full buffer) is counted, not raised."""
         self._send(float_message(address, values))
 

@@ -8,8 +8,10 @@ sits beside the decoder it mirrors; the endpoint, the sender, the fuzzer and the
 from __future__ import annotations
 
 import struct
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+import numpy as np
 from pythonosc.osc_message import OscMessage
 from pythonosc.osc_message_builder import OscMessageBuilder
 
@@ -28,7 +30,7 @@ def padded(text: str) -> bytes:
     return data + b"\0" * (-len(data) % 4)
 
 
-def float_message(address: str, values: Sequence[float]) -> bytes:
+def float_message(address: str, values: Sequence[float] | np.ndarray) -> bytes:
     """An OSC message of float32 arguments (what /wek/outputs carries): the receive path's encoder."""
     return padded(address) + padded("," + "f" * len(values)) + struct.pack(f">{len(values)}f", *values)
 

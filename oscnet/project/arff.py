@@ -1,7 +1,7 @@
 """Weka's ARFF files as Wekinator writes them: quoted names, nominal and date attributes, `?`.
 
 scipy's reader fails on Wekinator's `Time` attribute (its date format ends in `:SSS`), so this
-small reader handles the dialect in ../shared/specs/wekinator-files.md. Values are kept as
+small reader handles the dialect in docs/specs/wekinator-files.md. Values are kept as
 numbers: numeric as float, nominal as the index of its value, date as milliseconds since
 1970 (UTC), missing (`?`) as NaN.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -112,14 +112,14 @@ def _date_parser(java_format: str, where: str):
         except ValueError:
             raise OscnetError(f"{where}: date {text!r} does not match the format {java_format!r}") from None
         # %f reads "761" as 761000 µs: right for SSS, which is always three digits
-        return stamp.replace(tzinfo=timezone.utc).timestamp() * 1000.0
+        return stamp.replace(tzinfo=UTC).timestamp() * 1000.0
 
     return parse
 
 
 def format_date(ms: float, java_format: str) -> str:
     """ms since 1970 (UTC) as text in a Java date format (SSS = 3-digit milliseconds)."""
-    stamp = datetime.fromtimestamp(ms / 1000.0, timezone.utc)
+    stamp = datetime.fromtimestamp(ms / 1000.0, UTC)
     text = java_format.replace("'T'", "T")
     for java, value in [("yyyy", f"{stamp.year:04d}"), ("MM", f"{stamp.month:02d}"), ("dd", f"{stamp.day:02d}"),
                         ("HH", f"{stamp.hour:02d}"), ("mm", f"{stamp.minute:02d}"), ("ss", f"{stamp.second:02d}"),

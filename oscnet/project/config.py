@@ -9,9 +9,10 @@ from __future__ import annotations
 import copy
 import difflib
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 
@@ -57,12 +58,12 @@ class Config:
         return [ipaddress.ip_network(entry, strict=False) for entry in self.allow_from]
 
     @classmethod
-    def default(cls, n_inputs: int = 5, n_outputs: int = 5) -> "Config":
+    def default(cls, n_inputs: int = 5, n_outputs: int = 5) -> Config:
         """Wekinator's new project: 5 inputs, 5 continuous outputs 0..1 (soft limits, real)."""
         return cls(default_names("/wek/inputs", n_inputs),
                    [OutputSpec(n) for n in default_names("/wek/outputs", n_outputs)])
 
-    def copy(self) -> "Config":
+    def copy(self) -> Config:
         """A deep copy a session can change freely."""
         return copy.deepcopy(self)
 
@@ -97,7 +98,7 @@ class Config:
         return yaml.safe_dump(self.to_dict(), sort_keys=False, allow_unicode=True)
 
     @classmethod
-    def from_yaml(cls, text: str, source: str = "config") -> "Config":
+    def from_yaml(cls, text: str, source: str = "config") -> Config:
         """Parse and check YAML text; any problem raises OscnetError naming source, line and key."""
         try:
             root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -109,7 +110,7 @@ class Config:
         return _Reader(source).config(root)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Config":
+    def load(cls, path: str | Path) -> Config:
         """Read a YAML config file."""
         path = Path(path)
         try:
@@ -159,7 +160,7 @@ class _Reader:
     def scalar(self, node: yaml.Node, path: str, kinds: tuple[type, ...], what: str,
                check: Callable[[Any], bool] = lambda v: True) -> Any:
         value = self.value(node) if isinstance(node, yaml.ScalarNode) else None
-        if isinstance(value, bool) and bool not in kinds or not isinstance(value, kinds) or not check(value):
+        if (isinstance(value, bool) and bool not in kinds) or not isinstance(value, kinds) or not check(value):
             shown = value if isinstance(node, yaml.ScalarNode) else "a " + type(self.value(node)).__name__
             raise self.fail(node, path, f"must be {what}, not {shown!r}")
         return value

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from oscnet.project.arff import read_arff
 from oscnet.errors import OscnetError
+from oscnet.project.arff import read_arff
 
 WEKINATOR_METADATA = ["ID", "Time", "Training round"]
 

@@ -176,7 +176,7 @@ class ExampleStore:
         return self.csv_header(input_names, output_names) + self.csv_rows()
 
     @classmethod
-    def from_csv(cls, text: str, n_inputs: int, n_outputs: int, source: str = "examples.csv") -> "ExampleStore":
+    def from_csv(cls, text: str, n_inputs: int, n_outputs: int, source: str = "examples.csv") -> ExampleStore:
         """Read CSV written by `to_csv`; columns are matched by position, the header names are informational.
 
         A damaged last line (a crash while appending) is dropped; any other bad line is an error.

@@ -16,15 +16,15 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
-from oscnet.project.config import Config
 from oscnet.errors import OscnetError
-from oscnet.project.examples import ExampleStore
 from oscnet.nn.model import Model, write_atomic
+from oscnet.project.config import Config
+from oscnet.project.examples import ExampleStore
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class Autosaver:
         self._thread = threading.Thread(target=self._run, name="oscnet-autosave", daemon=True)
         self._failed_at = -1e9
 
-    def start(self) -> "Autosaver":
+    def start(self) -> Autosaver:
         self._thread.start()
         return self
 

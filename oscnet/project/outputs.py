@@ -55,10 +55,9 @@ class OutputSpec:
         """A value set by the user (the label of the next examples); classifiers take 1..N only."""
         if not math.isfinite(value):
             raise OscnetError(f"output {number} ({self.name}) cannot be {value}: send a finite number")
-        if self.is_classifier:
-            if value != int(value) or not 1 <= value <= self.classes:
-                raise OscnetError(f"output {number} ({self.name}) is a classifier with {self.classes} "
-                                  f"classes: its value must be a whole number 1..{self.classes}, not {value:g}")
+        if self.is_classifier and (value != int(value) or not 1 <= value <= self.classes):
+            raise OscnetError(f"output {number} ({self.name}) is a classifier with {self.classes} "
+                              f"classes: its value must be a whole number 1..{self.classes}, not {value:g}")
         return float(value)
 
     def label(self, value: float) -> float:

@@ -1,6 +1,6 @@
 """Wekinator project folders: read one into an oscnet project, write examples in Wekinator's ARFF.
 
-A Wekinator folder (../shared/specs/wekinator-files.md) holds `<name>.wekproj`, `inputConfig.xml`,
+A Wekinator folder (docs/specs/wekinator-files.md) holds `<name>.wekproj`, `inputConfig.xml`,
 `outputConfig.xml` and `current/currentData.arff`. ARFF columns are matched by position (3
 metadata columns, the inputs, the outputs), never by name, because real projects disagree.
 """
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from oscnet.errors import OscnetError
 from oscnet.project.arff import ArffData, Attribute, read_arff, write_arff
 from oscnet.project.config import Config
-from oscnet.errors import OscnetError
 from oscnet.project.examples import Block, ExampleStore
 from oscnet.project.outputs import OutputSpec
 
@@ -164,7 +164,7 @@ def examples_arff(config: Config, examples: ExampleStore) -> ArffData:
     attributes += [Attribute(name, "numeric") for name in config.inputs]
     block = examples.block()
     outputs = block.outputs.copy()
-    for k, spec in enumerate(config.outputs):
+    for spec in config.outputs:
         if spec.is_classifier:  # nominal {0,1,…,N}: 0 is Wekinator's "no class" placeholder
             attributes.append(Attribute(spec.name, "nominal", [str(c) for c in range(spec.classes + 1)]))
         else:

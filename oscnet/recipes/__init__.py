@@ -8,7 +8,8 @@ A new learner is one module here that defines `RECIPE` (a `base.Recipe`), added 
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -21,15 +21,16 @@ import ctypes
 import logging
 import os
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 from scipy.special import expit as sigmoid
 
 from oscnet.errors import OscnetError
-from oscnet.nn.network import Network
 from oscnet.nn.model import Model
+from oscnet.nn.network import Network
 from oscnet.recipes.base import Monitor, Option, Progress, Recipe
 from oscnet.recipes.networks import fit_network
 
@@ -76,8 +77,8 @@ def train_batch(
     mean = X.mean(axis=0)  # float64: the centring shift, folded into θ at both ends
     X = (X - mean).astype(dtype)
     T = T.astype(dtype)
-    W = [w.astype(dtype) for w in network.weights]
-    theta = [t.astype(dtype) for t in network.thresholds]
+    W: list[np.ndarray] = [w.astype(dtype) for w in network.weights]
+    theta: list[np.ndarray] = [t.astype(dtype) for t in network.thresholds]
     theta[0] += (network.weights[0] @ mean).astype(dtype)  # W·(x − m) + θ' = W·x + θ
     velocity = [np.zeros_like(a) for a in W + theta]
     scratch = [np.empty_like(w) for w in W]  # reused every batch: big temporaries cost page faults
@@ -174,7 +175,7 @@ def _write_back(network: Network, W: list[np.ndarray], theta: list[np.ndarray], 
 def blas_threads(threads: int | None) -> Iterator[None]:
     """Run the block with `threads` BLAS threads (None: as configured), then restore the count."""
     blas = _OpenBlas.find() if threads else None
-    if blas is None:
+    if blas is None or threads is None:
         yield
         return
     saved = blas.get()
@@ -207,6 +208,7 @@ class _ThreadChooser:
         if not self.probing or k > 2 * self.PROBE:
             yield
             return
+        assert self.blas is not None  # probing needs it
         if k == 2 * self.PROBE:
             self.blas.set(self.candidates[int(self.seconds[1] < self.seconds[0])])
             yield
@@ -236,7 +238,7 @@ class _OpenBlas:
         self._get.restype = ctypes.c_int
 
     @classmethod
-    def find(cls) -> "_OpenBlas | None":
+    def find(cls) -> _OpenBlas | None:
         """The OpenBLAS numpy loaded, or None where that cannot be found (then BLAS decides)."""
         try:
             with open("/proc/self/maps") as maps:

@@ -6,7 +6,8 @@ way: `Network.random`, inputs scaled per column, targets 0.01/0.99 for a class.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
 
 import numpy as np
 
@@ -41,7 +42,7 @@ def fit_network(recipe: str, train: Train, inputs: np.ndarray, target: np.ndarra
     else:
         output_scaling = scale(t[:, None])
         goal = output_scaling.apply(t[:, None])
-    activation = "sigmoid" if nominal or tutorial_ranges else "linear"
+    activation: Literal["sigmoid", "linear"] = "sigmoid" if nominal or tutorial_ranges else "linear"
     network = Network.random([x.shape[1], *shape, n_out], int(options["seed"]), activation)
     train(network, xn, goal, options)
     return Model(network, list(input_names), "nominal" if nominal else "numeric", class_name,

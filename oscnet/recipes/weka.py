@@ -9,9 +9,11 @@ and the same loop compiled by numba).
 
 from __future__ import annotations
 
+import itertools
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +59,7 @@ class WekaOptions:
         hidden_sizes(self.hidden, 1, 1)  # a bad -H shows now, not at the first training
 
     @classmethod
-    def from_options(cls, options: dict[str, Any]) -> "WekaOptions":
+    def from_options(cls, options: dict[str, Any]) -> WekaOptions:
         """Options from a config or the CLI (names or Weka's flags); unknown names are refused."""
         return cls(**RECIPE.check_options(options))
 
@@ -84,7 +86,7 @@ def initial_network(rng: JavaRandom, sizes: Sequence[int], linear_output: bool) 
     """
     draw = lambda: rng.next_double() * 0.1 - 0.05  # noqa: E731 - the one formula for every weight
     n_inputs, hidden, n_outputs = sizes[0], list(sizes[1:-1]), sizes[-1]
-    weights = [np.zeros((n_out, n_in)) for n_in, n_out in zip(sizes, sizes[1:])]
+    weights = [np.zeros((n_out, n_in)) for n_in, n_out in itertools.pairwise(sizes)]
     thresholds = [np.zeros(n_out) for n_out in sizes[1:]]
     for k in range(n_outputs):
         thresholds[-1][k] = draw()
@@ -121,7 +123,7 @@ def train_weka(
     options = options or WekaOptions()
     x, t = labelled_rows(inputs, target, class_name)  # §3.1.2: before the shuffle
     nominal = class_labels is not None
-    n_classes = len(class_labels) if nominal else 1
+    n_classes = len(class_labels) if class_labels is not None else 1
     rng = JavaRandom(options.seed)
     order = shuffled_order(len(x), rng)
     after_shuffle = rng._state  # every restart repeats the same draws from here
@@ -163,7 +165,7 @@ def train_weka(
         output_scaling=class_scaling,
         recipe="weka",
         options=vars(options).copy(),
-        info={"learning_rate_used": learning_rate, "restarts": restarts, "examples": int(len(x))},
+        info={"learning_rate_used": learning_rate, "restarts": restarts, "examples": len(x)},
     )
 
 

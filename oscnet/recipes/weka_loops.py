@@ -1,13 +1,13 @@
 """The training loop of the `weka` recipe: Weka 3.6's online SGD, in two implementations.
 
-`_train_reference` is plain numpy that reads like ../shared/specs/weka-mlp.md §3.4–3.5 (copied
-to docs/specs/weka-mlp.md); `_train_fast` runs the same scalar loop compiled by numba, in
-Weka's summation order (the two agree to 1e-12, see tests/test_wekamlp.py).
+`_train_reference` is plain numpy that reads like docs/specs/weka-mlp.md §3.4–3.5;
+`_train_fast` runs the same scalar loop compiled by numba, in Weka's summation order (the two agree to 1e-12, see tests/test_wekamlp.py).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 
@@ -70,6 +70,7 @@ def _train_reference(
     return True
 
 
+numba: Any
 try:
     import numba
 except ImportError:  # pragma: no cover - numba is a dependency; keep working without it
@@ -96,7 +97,7 @@ def _train_fast_kernel(sizes, w, b, w_off, b_off, x, target, order, class_base, 
     db = np.zeros_like(b)
     n_in0 = sizes[0]
     C = sizes[n_layers]
-    for epoch in range(epochs):
+    for _ in range(epochs):
         epoch_sum = 0.0
         for r in order:
             for i in range(n_in0):
@@ -166,14 +167,13 @@ def _train_one_hidden_kernel(W, b1, V, b2, x, target, order, class_base, class_r
     H, I = W.shape
     C = V.shape[0]
     y = np.zeros(H)
-    o = np.zeros(C)
     d = np.zeros(H)
     dout = np.zeros(C)
     dW = np.zeros_like(W)
     db1 = np.zeros(H)
     dV = np.zeros_like(V)
     db2 = np.zeros(C)
-    for epoch in range(epochs):
+    for _ in range(epochs):
         epoch_sum = 0.0
         for r in order:
             xr = x[r]
@@ -257,7 +257,7 @@ def _train_fast(
     linear = net.output_activation == "linear"
     if len(net.weights) == 2:  # one hidden layer: Wekinator's shape, the specialised kernel
         copies = [np.array(a) for a in (net.weights[0], net.thresholds[0], net.weights[1], net.thresholds[1])]
-        status = _train_one_hidden_kernel(*copies, x, target, order.astype(np.int64), float(class_base),
+        status = _train_one_hidden_kernel(copies[0], copies[1], copies[2], copies[3], x, target, order.astype(np.int64), float(class_base),
                                           float(class_range), float(learning_rate), float(momentum),
                                           int(epochs), linear)
         if status:
