@@ -42,7 +42,7 @@ Sigmoid Node 3
     Attrib x1    1.462797831003015
     Attrib x2    0.03575613331720686
     Attrib k    -0.0247116869313324
-Class
+Class 
     Input
     Node 0
 """
