@@ -23,6 +23,7 @@ from weka_learner_fixtures import (
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import naive_bayes as nb
+from oscnet.recipes.weka_stats import normal_probability, weka_fixed
 
 INDEX = load_index("naive_bayes")
 IDS = [e["name"] for e in INDEX]
@@ -101,9 +102,18 @@ def test_weka_sort_order_is_wekas_unstable_quicksort():
 
 
 def test_weka_fixed_is_wekas_double_to_string():
-    assert [nb.weka_fixed(v, 4) for v in (0.0, 0.45, 0.01875, -0.00004, -0.00005, 2.5, 1234.56789)] == \
+    assert [weka_fixed(v, 4) for v in (0.0, 0.45, 0.01875, -0.00004, -0.00005, 2.5, 1234.56789)] == \
         ["0", "0.45", "0.0188", "0", "-0.0001", "2.5", "1234.5679"]
-    assert nb.weka_fixed(1 / 3, 2) == "0.33"
+    assert weka_fixed(1 / 3, 2) == "0.33"
+    assert weka_fixed(1e30, 4) == "1.0E30"  # too large for Java's long: Double.toString
+
+
+def test_normal_probability_is_the_normal_integral():
+    from scipy.special import ndtr
+
+    z = np.linspace(-40, 40, 8001)
+    np.testing.assert_allclose(normal_probability(z), ndtr(z), rtol=1e-14, atol=1e-300)
+    assert normal_probability(np.array([0.0, -40.0, 40.0])).tolist() == [0.5, 0.0, 1.0]
 
 
 @pytest.mark.parametrize("name", ["missing_inputs", "empty", "dienuq__Sonification-Box__Sonification__4"])
