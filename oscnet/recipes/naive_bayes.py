@@ -25,7 +25,14 @@ weka.jar (tests/fixtures/weka_learners/naive_bayes/), in our own words:
   are multiplied by 1e75. Finally divide by the sum. Phi is Weka's (Cephes') normal
   integral, done here with the same polynomials.
 * The text is Weka's table: class priors, then mean, std. dev., weight sum and precision per
-  input and class, numbers with 4 decimals (Weka's own rounding, `weka_fixed`).
+  input and class, numbers with 4 decimals (Weka's own rounding, `weka_fixed`). A column is
+  as wide as the widest of: the class labels, the bracketed priors, and 6 + the larger of
+  log10|mean| and log10(precision) (taken as 1 when negative), truncated.
+
+Floating point: precision, means, standard deviations and weights are bit-identical to Weka's
+(checked on every fixture). The distributions are too, except where Java's Math.exp and the C
+library's exp (math.exp, which we use because numpy's differs from Java's far more often)
+disagree in a last bit: in the fixtures 108 of 7,000 rows, by at most 5e-15.
 """
 
 from __future__ import annotations
