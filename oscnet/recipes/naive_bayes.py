@@ -32,7 +32,7 @@ weka.jar (tests/fixtures/weka_learners/naive_bayes/), in our own words:
 Floating point: precision, means, standard deviations and weights are bit-identical to Weka's
 (checked on every fixture). The distributions are too, except where Java's Math.exp and the C
 library's exp (math.exp, which we use because numpy's differs from Java's far more often)
-disagree in a last bit: in the fixtures 108 of 7,000 rows, by at most 5e-15.
+disagree in a last bit: in the fixtures 108 of 6,993 rows, by at most 5e-15.
 """
 
 from __future__ import annotations
