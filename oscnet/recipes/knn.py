@@ -103,7 +103,8 @@ class Ranges:
         return Ranges(lo, hi, width), changed
 
     def norm(self, values: np.ndarray, cols: np.ndarray | slice = slice(None)) -> np.ndarray:
-        """Weka's normalised value of values (..., d') for the inputs cols: 0 for a constant input."""
+        """Weka's normalised values for the inputs cols: values (d',) or (d', n), one input per
+        row; 0 for a constant input (max == min)."""
         lo, hi, width = self.lo[cols], self.hi[cols], self.width[cols]
         if values.ndim == 2:  # (d', n): one input per row
             lo, hi, width = lo[:, None], hi[:, None], width[:, None]
