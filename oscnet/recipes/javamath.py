@@ -60,7 +60,7 @@ try:
     import numba
     from numba.extending import register_jitable
 except ImportError:  # pragma: no cover - numba is a dependency; plain Python still works
-    numba = None
+    numba = None  # type: ignore[assignment]
 
     def register_jitable(fn):  # type: ignore[no-redef]
         return fn
@@ -137,7 +137,7 @@ def _exp_edge(x: float) -> float:
     """The stub's answers outside 2^-54 ≤ |x| < 1024 (plain floats: no numpy overflow warnings)."""
     if abs(x) < 1024.0:  # tiny, ±0 and subnormal arguments
         return x + 1.0
-    if x != x:
+    if math.isnan(x):
         return x + x  # NaN: quietened, payload kept, as the stub's x + x
     if x > 0.0:
         return math.inf  # the stub computes MAX·MAX (or returns +inf)
