@@ -21,7 +21,7 @@ import pytest
 from javamath_stream import stream_arguments
 
 from oscnet.recipes import javamath
-from oscnet.recipes.javamath import java_exp, java_exp_array, java_exp_py
+from oscnet.recipes.javamath import java_exp, java_exp_array, java_exp_numpy, java_exp_py
 
 HERE = Path(__file__).parent / "fixtures" / "javamath"
 STREAM = json.loads((HERE / "stream_seed1.json").read_text())
@@ -45,10 +45,11 @@ def read_fixture() -> tuple[np.ndarray, np.ndarray, int]:
     return pairs[:, 0], pairs[:, 1], n_special
 
 
-def test_every_fixture_argument_gives_javas_bits_compiled_and_in_plain_python():
+def test_every_fixture_argument_gives_javas_bits_compiled_in_numpy_and_in_plain_python():
     args, expected, _ = read_fixture()
     compiled = java_exp_array(args.view(np.float64)).view(np.uint64)
     assert np.array_equal(compiled, expected), f"{np.sum(compiled != expected)} of {len(args)} differ"
+    assert np.array_equal(java_exp_numpy(args.view(np.float64)).view(np.uint64), expected)
     assert all(bits(java_exp(float(a))) == e for a, e in zip(args.view(np.float64)[:2000], expected[:2000]))
     python = [bits(java_exp_py(float(a))) for a in args.view(np.float64)]
     assert python == expected.tolist()
