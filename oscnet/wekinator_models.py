@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OscnetError
-from .wekinator_xml import XStreamDoc, first_java_string, parse_xstream_xml, read_model_text
+from .wekinator_xml import XStreamDoc, first_java_string, parse_xstream_xml, read_dtw_model, read_model_text
 
 __all__ = ["LearnerChoice", "OutputInfo", "first_java_string", "read_model_xml",
            "read_project_models", "read_dtw_model", "default_choice", "learner_from_path"]
@@ -332,25 +332,6 @@ def read_model_xml(path: str | Path) -> LearnerChoice:
         raise OscnetError(f"{path} is a plain XML file, not a Java-serialised Wekinator model"
                           + ("; it holds a DTW model (read_dtw_model reads it)" if doc.root.tag == "DtwModel" else ""))
     return learner_from_path(doc, str(path))
-
-
-def read_dtw_model(path: str | Path) -> XStreamDoc:
-    """A DTW project's ``current/models/model1.xml`` (or the project folder) → its ``<DtwModel>`` XML.
-
-    Interpreting it (examples, settings, references) is the DTW module's job; the returned
-    :class:`XStreamDoc` resolves XStream's ``reference=`` attributes (``doc.deref(element)``).
-    """
-    path = Path(path)
-    if path.is_dir():
-        path = path / "current" / "models" / "model1.xml"
-    text = read_model_text(path)
-    try:
-        root = parse_xstream_xml(text)
-    except OscnetError as exc:
-        raise OscnetError(f"{path}: {exc}") from None
-    if root.tag != "DtwModel":
-        raise OscnetError(f"{path}: the XML is a <{root.tag}>, not Wekinator's <DtwModel>")
-    return XStreamDoc(root)
 
 
 # ----------------------------------------------------------------------------- a whole project

@@ -253,3 +253,22 @@ class XStreamDoc:
         if node is None:
             raise OscnetError(f"XStream reference {ref!r} points outside the document")
         return node
+
+
+def read_dtw_model(path: str | Path) -> XStreamDoc:
+    """A DTW project's ``current/models/model1.xml`` (or the project folder) → its ``<DtwModel>`` XML.
+
+    Interpreting it (examples, settings, references) is the DTW module's job; the returned
+    :class:`XStreamDoc` resolves XStream's ``reference=`` attributes (``doc.deref(element)``).
+    """
+    path = Path(path)
+    if path.is_dir():
+        path = path / "current" / "models" / "model1.xml"
+    text = read_model_text(path)
+    try:
+        root = parse_xstream_xml(text)
+    except OscnetError as exc:
+        raise OscnetError(f"{path}: {exc}") from None
+    if root.tag != "DtwModel":
+        raise OscnetError(f"{path}: the XML is a <{root.tag}>, not Wekinator's <DtwModel>")
+    return XStreamDoc(root)
