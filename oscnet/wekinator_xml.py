@@ -141,8 +141,12 @@ def _read_first_string(stream: BinaryIO) -> str:
     """Like :func:`first_java_string` but reads only the bytes it needs from an open file."""
     head = stream.read(13)
     start, count = _string_header(head)
-    body = head[start:] + stream.read(max(count - (len(head) - start), 0))
-    return first_java_string(head[:start] + body[:count])
+    available = stream.seek(0, 2) - start  # check before reading: a damaged length can be 2**63
+    if count > available:
+        raise OscnetError(f"the file is truncated: its first string needs {count} bytes but only "
+                          f"{available} follow")
+    stream.seek(start)
+    return decode_modified_utf8(stream.read(count), offset=start)
 
 
 def read_model_text(path: str | Path) -> str | bytes:

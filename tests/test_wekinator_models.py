@@ -177,6 +177,11 @@ def test_pre_2x_neural_net_with_no_fields_is_hidden_layers_i(tmp_path: Path) -> 
     assert any("older than 2.x" in note for note in choice.notes)
 
 
+def test_a_polynomial_exponent_below_1_is_kept_but_noted(tmp_path: Path) -> None:
+    choice = choose(tmp_path, builder("LinearRegressionModelBuilder", exponent=0))
+    assert choice.options["E"] == 0 and any("exponent 0 < 1" in note for note in choice.notes)
+
+
 def test_rbf_gamma_zero_is_kept_but_explained(tmp_path: Path) -> None:
     choice = choose(tmp_path, builder("SVMModelBuilder", kernelType="RBF", rbfGamma="0.0", complexity="1.0"))
     assert choice.options == {"K": "rbf", "C": 1.0, "G": 0.0}
@@ -193,6 +198,7 @@ def test_rbf_gamma_zero_is_kept_but_explained(tmp_path: Path) -> None:
     (builder("SVMModelBuilder", polyUseLowerOrder="yes"), "should be true or false"),
     (builder("RandomForestModelBuilder"), "unknown learner 'wekimini.learning.RandomForestModelBuilder'"),
     ('  <modelBuilder><numNeighbors>1</numNeighbors></modelBuilder>', "no class attribute"),
+    (builder("J48ModelBuilder") + '\n  <output class="wekimini.osc.OSCMidiOutput"/>', "unknown output type"),
 ])
 def test_bad_builder_fields_are_refused_with_the_file_and_field_named(tmp_path: Path, builder_xml: str,
                                                                      message: str) -> None:
@@ -226,6 +232,11 @@ def test_a_learner_on_the_wrong_kind_of_output_is_read_and_noted(tmp_path: Path)
     choice = choose(tmp_path, builder("KNNModelBuilder", numNeighbors=2), numeric_output())
     assert (choice.recipe, choice.kind) == ("knn", "numeric")
     assert any("would not offer it" in note for note in choice.notes)
+
+
+def test_a_path_with_neither_builder_nor_output_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OscnetError, match="neither a <modelBuilder> nor an <output>"):
+        read_model_xml(write_model(tmp_path, path_xml(None, None, ["a"])))
 
 
 def test_missing_input_names_mean_all_inputs(tmp_path: Path) -> None:
@@ -280,6 +291,15 @@ def test_project_level_problems_are_refused_clearly(tmp_path: Path) -> None:
     (folder / "outputConfig.xml").unlink()
     with pytest.raises(OscnetError, match="model0.xml is missing and .*outputConfig.xml cannot be read"):
         read_project_models(folder, 1)
+    with pytest.raises(OscnetError, match="outputConfig.xml is missing: cannot tell how many outputs"):
+        read_project_models(folder)
+    (folder / "outputConfig.xml").write_text("<OSCOutputGroup><outputs>")
+    with pytest.raises(OscnetError, match="outputConfig.xml: not valid XML"):
+        read_project_models(folder)
+    (folder / "outputConfig.xml").unlink()
+    (folder / "outputConfig.xml").mkdir()
+    with pytest.raises(OscnetError, match="cannot read .*outputConfig.xml"):
+        read_project_models(folder)
     dtw = make_project(tmp_path / "dtw", ["dtw:output"], {})
     with pytest.raises(OscnetError, match="dynamic time warping"):
         read_project_models(dtw)

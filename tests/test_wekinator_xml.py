@@ -92,7 +92,9 @@ XXE = '<!DOCTYPE Path [<!ENTITY e SYSTEM "file:///etc/passwd">]><Path><name>&e;<
 @pytest.mark.parametrize("content, message", [
     (b"", "is empty"),
     (b"hello, world\n", "neither a Java-serialised Wekinator model nor XML"),
-    ((FIXTURES / "knn_k3.xml").read_bytes()[:200], "truncated: its first string needs"),
+    ((FIXTURES / "knn_k3.xml").read_bytes()[:200], "truncated: its first string needs 902 bytes but only 193"),
+    (MAGIC + b"\x7c" + struct.pack(">q", (1 << 63) - 1) + b"<Path/>", "only 7 follow"),  # never allocated
+    (MAGIC + b"\x74\x00\x03a\x00b", "a NUL byte (Java writes NUL as C0 80) at byte 8"),
     (model_file("this is not XML"), "not valid XML: syntax error at line 1, column 1"),
     (model_file("<Path><modelBuilder></Path>"), "not valid XML: mismatched tag"),
     (model_file("<WekinatorFileData/>"), "the XML is a <WekinatorFileData>, not a Wekinator <Path>"),
@@ -127,7 +129,7 @@ def test_a_plain_xml_dtw_file_with_entities_is_refused_too(tmp_path: Path) -> No
 def test_xstream_references_relative_absolute_and_by_id() -> None:
     doc = XStreamDoc(parse_xstream_xml(
         '<R><a><b>1</b><b>2</b></a><c reference="../a/b[2]"/><d reference="/R/a/b"/>'
-        '<e id="7"><f>x</f></e><g reference="7"/><h reference="../c"/></R>'))
+        '<e id="7"><f>x</f></e><g reference="7"/><h reference="./../c"/></R>'))
     get = doc.root.find
     assert [doc.deref(get(t)).text for t in ("c", "d", "h")] == ["2", "1", "2"]  # type: ignore[arg-type]
     assert doc.deref(get("g")).findtext("f") == "x"  # type: ignore[arg-type]
