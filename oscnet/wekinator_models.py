@@ -9,12 +9,12 @@ order, and the switches a live tool needs. The rules, as Wekinator 2.x applies t
 
 * ``KNNModelBuilder`` → IBk: ``knn {"K": numNeighbors}``.
 * ``AdaboostModelBuilder`` → AdaBoostM1: ``adaboost {"I": numRounds, "W": "stump"}`` for
-  ``DECISION_STUMP``, otherwise ``"W": "j48"`` (the base learner is J48 for any other value).
+  ``DECISION_STUMP``, ``"W": "j48"`` for ``DECISION_TREE``.
 * ``J48ModelBuilder`` / ``NaiveBayesModelBuilder`` / ``DecisionStumpModelBuilder`` → no options.
 * ``SVMModelBuilder`` → SMO with ``"C": complexity`` and the kernel: ``LINEAR`` is a PolyKernel
   of exponent 1.0 without lower-order terms (the stored ``polyExponent`` is ignored),
-  ``POLYNOMIAL`` uses ``polyExponent`` / ``polyUseLowerOrder``, and any other value means RBF with
-  ``rbfGamma`` (0.0 unless the GUI's editor set it: its text box starts at 0.01).
+  ``POLYNOMIAL`` uses ``polyExponent`` / ``polyUseLowerOrder``, ``RBF`` uses ``rbfGamma`` (0.0
+  unless the GUI's editor set it: its text box starts at 0.01).
 * ``LinearRegressionModelBuilder`` → LinearRegression: ``"S"`` is Weka's selection tag (M5 0,
   NONE 1, GREEDY 2), ``"C"`` (keep colinear inputs) is ``not removeColinear``, ``"E"`` the
   polynomial exponent (each input expanded to x..x^E first when E ≠ 1).
@@ -25,7 +25,9 @@ order, and the switches a live tool needs. The rules, as Wekinator 2.x applies t
 * A builder field missing from the XML takes the value a newly made builder has (1 neighbour,
   100 rounds, ...) and is listed in ``notes``. This covers the pre-2.x NeuralNetModelBuilder
   written with no fields at all, which becomes ``-H i`` as its network was trained; WekiMini
-  2.x itself cannot load such a file (its ``<outputName>`` is unknown to 2.x).
+  2.x itself cannot load such a file (its ``<outputName>`` is unknown to 2.x). (For a 2.x file
+  with a field removed by hand, Wekinator would see Java's zero values instead — 0, false,
+  null; e.g. no ``kernelType`` means RBF there. Wekinator itself never leaves a field out.)
 * Output correction (clamp to [min, max] for HARD limits, then truncate toward zero for
   INTEGER) applies only when ``<outputNeedsCorrection>`` is true; Wekinator rebuilds the
   corrector from the path's own ``<output>`` on load, so that is where min/max come from
@@ -105,7 +107,8 @@ class LearnerChoice:
 
     ``options`` is keyed by oscnet's flag letters (see the module docstring). ``input_names``
     are the selected inputs in the order the model sees them; ``None`` means all of the
-    project's inputs in project order (a defaulted choice whose inputConfig.xml was not read).
+    project's inputs in project order (no ``<inputNames>`` in the file, or a defaulted choice
+    whose inputConfig.xml could not be read).
     """
 
     recipe: str

@@ -54,8 +54,8 @@ _NEVER_IN_MUTF8 = re.compile(rb"[\x00\xf0-\xff]")
 def _mutf8_error_handler(exc: UnicodeError) -> tuple[str, int]:
     """Codec error hook: accept the two encodings Python's strict UTF-8 refuses but Java writes.
 
-    ``C0 80`` is NUL; ``ED A0..BF xx`` / ``ED B0..BF xx`` is one UTF-16 surrogate (paired up
-    afterwards in :func:`decode_modified_utf8`). Anything else stays an error.
+    ``C0 80`` is NUL; ``ED A0..AF xx`` (high) or ``ED B0..BF xx`` (low) is one UTF-16 surrogate,
+    paired up afterwards in :func:`decode_modified_utf8`. Anything else stays an error.
     """
     if not isinstance(exc, UnicodeDecodeError):
         raise exc
@@ -75,8 +75,9 @@ def decode_modified_utf8(raw: bytes, offset: int = 0) -> str:
     """Java's modified UTF-8 (``DataOutput.writeUTF``'s encoding) → str, strictly.
 
     Refused, with the byte position (plus ``offset``, to name a place in the file): a raw NUL
-    byte, 4-byte UTF-8 sequences, stray continuation bytes, truncated or overlong sequences (other than ``C0 80``), and surrogates that do not
-    form a high+low pair (Python text cannot be valid XML with them).
+    byte, 4-byte UTF-8 sequences, stray continuation bytes, truncated or overlong sequences
+    (other than ``C0 80``), and surrogates that do not form a high+low pair (Python text
+    cannot be valid XML with them).
     """
     if raw.isascii() and b"\x00" not in raw:
         return raw.decode("ascii")  # the usual case: Wekinator's XML is ASCII

@@ -38,7 +38,8 @@ def choose(tmp_path: Path, builder_xml: str | None, output_xml: str | None = Non
     if output_xml is None:
         numeric = builder_xml is not None and ("NeuralNet" in builder_xml or "LinearRegression" in builder_xml)
         output_xml = numeric_output() if numeric else classifier_output()
-    return read_model_xml(write_model(tmp_path, path_xml(builder_xml, output_xml, ["a", "b"], **kw)))  # type: ignore[arg-type]
+    xml = path_xml(builder_xml, output_xml, ["a", "b"], **kw)  # type: ignore[arg-type]
+    return read_model_xml(write_model(tmp_path, xml))
 
 
 # --------------------------------------------------------------------------- Java-written files
@@ -116,7 +117,8 @@ def test_a_path_longer_than_64k_is_a_java_long_string(tmp_path: Path) -> None:
 
 CASES = [
     (builder("KNNModelBuilder", numNeighbors=5), "knn", {"K": 5}),
-    (builder("AdaboostModelBuilder", numRounds=7, baseLearnerType="DECISION_STUMP"), "adaboost", {"I": 7, "W": "stump"}),
+    (builder("AdaboostModelBuilder", numRounds=7, baseLearnerType="DECISION_STUMP"),
+     "adaboost", {"I": 7, "W": "stump"}),
     (builder("AdaboostModelBuilder", numRounds=20, baseLearnerType="DECISION_TREE"), "adaboost", {"I": 20, "W": "j48"}),
     (builder("J48ModelBuilder"), "j48", {}),
     (builder("NaiveBayesModelBuilder"), "naive-bayes", {}),
@@ -327,12 +329,15 @@ REAL_PROJECTS: dict[str, list[tuple[str, dict[str, object], list[str]]]] = {
 
 def real_project(name: str) -> Path:
     """The project with its current/models/: the shared copy if it has them, else
-    $OSCNET_WEKINATOR_PROJECTS/<name> (full copies from the repositories SOURCE.md names)."""
+    $OSCNET_WEKINATOR_PROJECTS/<name>: a full copy of the project folder, e.g. for pj2, in a
+    clone of RyanBRiley/IML4HCI: ``git archive c7233611 | tar -x -C $DIR/RyanBRiley__IML4HCI__pj2``
+    (repository, commit and folder as SOURCE.md lists them; TacSound's folder is ``Wekinator/``).
+    Never commit those files: the repositories state no license."""
     for base in (PROJECTS, Path(os.environ.get("OSCNET_WEKINATOR_PROJECTS", "/nonexistent"))):
         if (base / name / "current" / "models").is_dir():
             return base / name
-    pytest.skip("the shared projects carry no current/models/ (SOURCE.md: serialised models were left out); "
-                "set OSCNET_WEKINATOR_PROJECTS to full copies of the projects to run this")
+    pytest.skip("the shared projects carry no current/models/ (SOURCE.md: serialised models were left "
+                "out); set OSCNET_WEKINATOR_PROJECTS to full copies of the projects to run this")
 
 
 @pytest.mark.parametrize("name", sorted(REAL_PROJECTS))
