@@ -14,17 +14,23 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import SHARED_DATA, wekinator_project
+from wekinator_model_files import (
+    builder,
+    classifier_output,
+    input_config,
+    model_file,
+    numeric_output,
+    output_config,
+    path_xml,
+)
 
 from oscnet.errors import OscnetError
-from oscnet.wekinator_models import LearnerChoice, read_dtw_model, read_model_xml, read_project_models
-from oscnet.wekinator_xml import first_java_string
-from wekinator_model_files import (builder, classifier_output, input_config, model_file, numeric_output,
-                                   output_config, path_xml)
+from oscnet.project.wekinator_models import LearnerChoice, read_dtw_model, read_model_xml, read_project_models
+from oscnet.project.wekinator_xml import first_java_string
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wekinator_models"
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("OSCNET_SHARED", REPO.parent / "shared"))
-PROJECTS = SHARED / "data" / "wekinator-projects"
 
 
 def write_model(tmp_path: Path, xml: str, name: str = "model0.xml") -> Path:
@@ -333,7 +339,7 @@ def real_project(name: str) -> Path:
     clone of RyanBRiley/IML4HCI: ``git archive c7233611 | tar -x -C $DIR/RyanBRiley__IML4HCI__pj2``
     (repository, commit and folder as SOURCE.md lists them; TacSound's folder is ``Wekinator/``).
     Never commit those files: the repositories state no license."""
-    for base in (PROJECTS, Path(os.environ.get("OSCNET_WEKINATOR_PROJECTS", "/nonexistent"))):
+    for base in (SHARED_DATA / "wekinator-projects", Path(os.environ.get("OSCNET_WEKINATOR_PROJECTS", "/nonexistent"))):
         if (base / name / "current" / "models").is_dir():
             return base / name
     pytest.skip("the shared projects carry no current/models/ (SOURCE.md: serialised models were left "
@@ -349,9 +355,7 @@ def test_real_projects_read_with_the_learners_their_authors_set(name: str) -> No
 
 @pytest.mark.parametrize("name", sorted(REAL_PROJECTS))
 def test_shared_projects_without_models_get_wekinators_defaults(name: str) -> None:
-    if not PROJECTS.is_dir():
-        pytest.skip(f"{PROJECTS} is absent (set OSCNET_SHARED)")
-    choices = read_project_models(PROJECTS / name)
+    choices = read_project_models(wekinator_project(name))
     assert [c.recipe for c in choices] == [r[0] for r in REAL_PROJECTS[name]]
     assert all(c.defaulted and c.input_names is not None for c in choices)
 

@@ -13,11 +13,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from wekinator_model_files import MAGIC, java_string, model_file, mutf8
 
 from oscnet.errors import OscnetError
-from oscnet.wekinator_models import read_dtw_model, read_model_xml
-from oscnet.wekinator_xml import XStreamDoc, decode_modified_utf8, first_java_string, parse_xstream_xml
-from wekinator_model_files import MAGIC, java_string, model_file, mutf8
+from oscnet.project.wekinator_models import read_dtw_model, read_model_xml
+from oscnet.project.wekinator_xml import XStreamDoc, decode_modified_utf8, first_java_string, parse_xstream_xml
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "wekinator_models"
 JAVA_TEXT = "a\x00b \u00e9 \u2669 \U0001d11e end"  # what java_string.bin holds (written by Java)
@@ -149,6 +149,6 @@ def test_broken_xstream_references_are_refused(xml: str, message: str) -> None:
 
 
 def test_the_parser_builds_an_ordinary_element_tree() -> None:
-    root = parse_xstream_xml('<?xml version="1.0"?>\n<a x="1">t&amp;<b>&lt;</b></a>'.encode())
+    root = parse_xstream_xml(b'<?xml version="1.0"?>\n<a x="1">t&amp;<b>&lt;</b></a>')
     assert isinstance(root, ET.Element) and root.attrib == {"x": "1"} and root.text == "t&"
     assert root.findtext("b") == "<"

@@ -3,25 +3,22 @@
 A fixture is WekaRun's output: the options, the model text (toString), the build time and one
 line per test row (the prediction, then the class distribution for a nominal class). The data
 it was made from is a committed pair of ARFFs, or one output of a shared Wekinator project read
-from $OSCNET_SHARED (default: <repo>/../shared), never copied into the repository.
+from ../shared/data (see conftest.py), never copied into the repository.
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytest
+from conftest import shared_data
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "weka_learners"
-SHARED = Path(os.environ.get("OSCNET_SHARED", REPO.parent / "shared"))
-PROJECTS = SHARED / "data" / "wekinator-projects"
 
 sys.path.insert(0, str(FIXTURES))
 import make_knn  # the data sets exactly as the fixtures were made
@@ -85,9 +82,8 @@ def fixture_data(entry: dict) -> FixtureData:
         attrs, rows = make_knn.mf.read_project_arff(FIXTURES / entry["train"])
         _, test_rows = make_knn.mf.read_project_arff(FIXTURES / entry["test"])
     else:
-        if not PROJECTS.is_dir():
-            pytest.skip(f"shared Wekinator projects not found at {PROJECTS} (set OSCNET_SHARED)")
-        found = [ds for folder, k, _, _, ds in make_knn.project_sets(PROJECTS)
+        projects = shared_data("wekinator-projects")
+        found = [ds for folder, k, _, _, ds in make_knn.project_sets(projects)
                  if (folder, k) == (entry["project"], entry["output"])]
         attrs, rows = found[0].attributes, found[0].rows
         test_rows = rows  # the training rows are the test rows

@@ -105,7 +105,7 @@ def path_xml(builder_xml: str | None, output_xml: str | None, inputs: list[str] 
         parts.append(inputs_xml(inputs))
     if needs_correction is not None:
         parts.append(f"  <outputNeedsCorrection>{str(needs_correction).lower()}</outputNeedsCorrection>")
-    parts += [f"  <modelState>BUILT</modelState>", f"  <recordEnabled>{str(record).lower()}</recordEnabled>",
+    parts += ["  <modelState>BUILT</modelState>", f"  <recordEnabled>{str(record).lower()}</recordEnabled>",
               f"  <runEnabled>{str(run).lower()}</runEnabled>", "  <numExamples>10</numExamples>",
               "  <currentModelName>y (v1)</currentModelName>", "</Path>"]
     return "\n".join(parts)

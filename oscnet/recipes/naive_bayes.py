@@ -45,8 +45,7 @@ from typing import Any
 import numpy as np
 
 from oscnet.errors import OscnetError
-
-from .weka_stats import (
+from oscnet.recipes.weka_stats import (
     ERF_T,
     ERF_U,
     ERFC_P,
@@ -176,10 +175,10 @@ def _score(rows: Any, precision: Any, mean: Any, sd: Any, priors: Any, out: Any)
                 upper = ndtr(((v - mean[j, k]) + p / 2) / sd[j, k])
                 lower = ndtr(((v - mean[j, k]) - p / 2) / sd[j, k])
                 chance = upper - lower
-                if chance < 1e-75:  # noqa: PLR1730 - at least 1e-75, NaN stays NaN (Java's Math.max)
+                if chance < 1e-75:
                     chance = 1e-75
                 out[i, k] *= chance
-                if out[i, k] > top:  # noqa: PLR1730 - NaN must not become the top
+                if out[i, k] > top:
                     top = out[i, k]
             if 0 < top < 1e-75:  # danger of underflow: Weka scales everything up
                 for k in range(c):

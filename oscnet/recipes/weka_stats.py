@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 
-from oscnet.wekatext import java_double
+from oscnet.nn.wekatext import java_double
 
 # The Cephes coefficients Weka's Statistics uses (public-domain numbers).
 ERF_T = (9.604973739870516, 90.02601972038427, 2232.005345946843, 7003.325141128051, 55592.30130103949)

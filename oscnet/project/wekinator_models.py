@@ -1,7 +1,7 @@
 """Which learner, with which options, each output of a Wekinator project uses — read without Java.
 
 ``current/models/modelN.xml`` (output N, 0-based) is a Java object stream whose first object is
-the output's ``Path`` as XStream XML (see :mod:`oscnet.wekinator_xml`). The Path holds
+the output's ``Path`` as XStream XML (see :mod:`oscnet.project.wekinator_xml`). The Path holds
 ``<modelBuilder class="wekimini.learning.X">``: the learner that trains next, whose fields give
 the options (../shared/specs/wekinator-models.md §2), plus the output, the selected inputs in
 order, and the switches a live tool needs. The rules, as Wekinator 2.x applies them on load
@@ -45,11 +45,25 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import OscnetError
-from .wekinator_xml import XStreamDoc, first_java_string, parse_xstream_xml, read_dtw_model, read_model_text
+from oscnet.errors import OscnetError
+from oscnet.project.wekinator_xml import (
+    XStreamDoc,
+    first_java_string,
+    parse_xstream_xml,
+    read_dtw_model,
+    read_model_text,
+)
 
-__all__ = ["LearnerChoice", "OutputInfo", "first_java_string", "read_model_xml",
-           "read_project_models", "read_dtw_model", "default_choice", "learner_from_path"]
+__all__ = [
+    "LearnerChoice",
+    "OutputInfo",
+    "default_choice",
+    "first_java_string",
+    "learner_from_path",
+    "read_dtw_model",
+    "read_model_xml",
+    "read_project_models",
+]
 
 Option = int | float | str | bool
 BUILDER_PREFIX = "wekimini.learning."

@@ -37,7 +37,7 @@ import xml.parsers.expat as expat
 from pathlib import Path
 from typing import BinaryIO, NoReturn
 
-from .errors import OscnetError
+from oscnet.errors import OscnetError
 
 STREAM_MAGIC = b"\xac\xed\x00\x05"
 TC_STRING = 0x74
