@@ -141,4 +141,5 @@ def test_oscnet_demo_shows_the_whole_loop():
     assert done.returncode == 0, done.stderr
     assert "/wekinator/status/done-training" in done.stdout
     assert "received 7 /wek/outputs" in done.stdout
-    assert "=== pitch (v1) ===" in done.stdout and "Class 3" in done.stdout
+    assert "=== pitch (v1) ===" in done.stdout and "Linear Node 0" in done.stdout
+    assert "=== zone (v1) ===\nIB1 instance-based classifier" in done.stdout  # Wekinator's default classifier

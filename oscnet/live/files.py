@@ -17,6 +17,8 @@ from oscnet.errors import OscnetError
 from oscnet.live.state import LiveState
 from oscnet.nn.model import Model
 from oscnet.project.folder import Autosaver, load_project, save_project
+from oscnet.recipes import load_model as read_model
+from oscnet.recipes import save_model as write_model
 
 if TYPE_CHECKING:
     from oscnet.live.editing import OutputRef
@@ -67,7 +69,7 @@ class ProjectFiles:
             if model is None:
                 raise OscnetError(f"{self.config.outputs[k].name} has no trained model to save: train first")
             try:
-                saved = model.save(Path(path).expanduser())
+                saved = write_model(model, Path(path).expanduser())
             except OSError as exc:
                 raise OscnetError(f"cannot save the model to {path}: {exc.strerror or exc}") from None
             log.info("saved %s to %s", self.model_name(k), saved)
@@ -80,7 +82,7 @@ class ProjectFiles:
             spec = self.config.outputs[k]
             if mode.upper() not in ("WITHDATA", "WITHOUTDATA"):
                 raise OscnetError(f"the third argument must be WITHDATA or WITHOUTDATA, not {mode!r}")
-            model = Model.load(Path(path).expanduser())
+            model = read_model(Path(path).expanduser())
             if (model.kind == "nominal") != spec.is_classifier:
                 raise OscnetError(f"{path} holds a {model.kind} model; output {k + 1} is a {spec.type}")
             if spec.is_classifier and len(model.class_labels) != spec.classes:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from oscnet.errors import OscnetError
-from oscnet.nn.wekatext import weka_text
+from oscnet.recipes import model_text
 
 if TYPE_CHECKING:
     from oscnet.live.session import OutputRef, Session
@@ -46,7 +46,9 @@ def status_report(session: Session) -> str:
             model = session.model_name(k) if session.models[k] is not None else f"{spec.name} (untrained)"
             switches = " ".join(f"{what} {'on' if flags[k] else 'off'}" for what, flags in
                                 (("record", session.record_on), ("run", session.run_on), ("train", session.train_on)))
-            lines.append(f"  {k + 1}. {model}: {spec.describe()}, value {session.values[k]:g}, "
+            recipe, options = spec.training(c.recipe, c.options)
+            learner = recipe + "".join(f" {key}={value}" for key, value in options.items())
+            lines.append(f"  {k + 1}. {model}: {spec.describe()}, {learner}, value {session.values[k]:g}, "
                          f"{session.examples.count_for_output(k)} examples; {switches}")
         lines.append(f"bad input: {session.problems.summary()}")
         if session.autosaver is not None and session.autosaver.directory is not None:
@@ -65,7 +67,7 @@ def dump_text(session: Session, ref: OutputRef | None = None) -> str:
                 if ref is not None:
                     raise OscnetError(f"{session.config.outputs[k].name} has no trained model: train first")
                 continue
-            parts.append(f"=== {session.model_name(k)} ===\n{weka_text(model)}")
+            parts.append(f"=== {session.model_name(k)} ===\n{model_text(model)}")
         if not parts:
             raise OscnetError("no output has a trained model: train first")
         return "\n".join(parts)

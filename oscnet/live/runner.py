@@ -7,6 +7,8 @@ always complete, so the input scaling x' = (x − base)·s is folded into the fi
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from scipy.special import expit
 
@@ -48,3 +50,21 @@ class Runner:
         total = h.sum()
         distribution = h / total if total > 0 else np.full(len(h), 1.0 / len(h))
         return float(np.argmax(h) + 1), distribution
+
+
+class LearnerRunner:
+    """Any other learner (kNN, trees, ...): its own pure `predict` on the selected inputs."""
+
+    def __init__(self, model: Any, spec: OutputSpec, input_indexes: list[int]) -> None:
+        self.spec = spec
+        self.select = np.asarray(input_indexes, dtype=np.intp)
+        self.model = model
+        self.classifier = model.kind == "nominal"
+
+    def __call__(self, inputs: np.ndarray) -> tuple[float, np.ndarray | None]:
+        """(value to send, class distribution or None) for inputs of shape (n_all_inputs,)."""
+        out = self.model.predict(inputs[self.select])
+        if not self.classifier:
+            return self.spec.finish(float(out)), None
+        # Weka's classifyInstance: the first largest probability (class numbers start at 1)
+        return float(np.argmax(out) + 1), np.asarray(out, dtype=np.float64)

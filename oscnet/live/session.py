@@ -286,10 +286,10 @@ class Session(Editing, Recording, ProjectFiles):
                     continue
                 chosen = selected_inputs(self.config, k)
                 labels = [str(c) for c in range(1, spec.classes + 1)] if spec.is_classifier else None
-                jobs.append(TrainJob(k, self.config.recipe, block.inputs[rows][:, chosen],
+                recipe, options = spec.training(self.config.recipe, self.config.options)
+                jobs.append(TrainJob(k, recipe, block.inputs[rows][:, chosen],
                                      target[rows] - 1 if spec.is_classifier else target[rows],
-                                     [self.config.inputs[i] for i in chosen], spec.name, labels,
-                                     dict(self.config.options)))
+                                     [self.config.inputs[i] for i in chosen], spec.name, labels, options))
             if not jobs:
                 raise OscnetError("cannot train: no output enabled for training has examples; "
                                   "record some first")

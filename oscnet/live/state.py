@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
 from oscnet.errors import OscnetError
-from oscnet.live.runner import Runner
+from oscnet.live.runner import LearnerRunner, Runner
 from oscnet.nn.model import Model
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
+from oscnet.recipes import n_inputs
 
 
 @dataclass
@@ -27,7 +29,7 @@ class LiveState:
     config: Config
     examples: ExampleStore
     models: list[Model | None]
-    runners: tuple[Runner | None, ...]
+    runners: tuple[Runner | LearnerRunner | None, ...]
     values: np.ndarray  # (n_outputs,): the labels of the next examples, or the models' outputs
     record_on: np.ndarray  # (n_outputs,) bool
     run_on: np.ndarray
@@ -81,12 +83,14 @@ def model_inputs(config: Config, model: Model, k: int) -> list[int]:
     chosen = model.info.get("input_indexes")
     if chosen is None:
         chosen = selected_inputs(config, k)
-    if len(chosen) != model.n_inputs or max(chosen, default=0) >= len(config.inputs):
-        raise OscnetError(f"the model of output {k + 1} takes {model.n_inputs} inputs, which do not "
+    if len(chosen) != n_inputs(model) or max(chosen, default=0) >= len(config.inputs):
+        raise OscnetError(f"the model of output {k + 1} takes {n_inputs(model)} inputs, which do not "
                           f"fit this project's {len(config.inputs)}: retrain it")
     return list(chosen)
 
 
-def make_runners(config: Config, models: Sequence[Model | None]) -> tuple[Runner | None, ...]:
-    return tuple(None if model is None else Runner(model, spec, model_inputs(config, model, k))
+def make_runners(config: Config, models: Sequence[Any]) -> tuple[Runner | LearnerRunner | None, ...]:
+    """The receive path's runner per output: a network's folded forward pass, or a learner's predict."""
+    return tuple(None if model is None else
+                 (Runner if isinstance(model, Model) else LearnerRunner)(model, spec, model_inputs(config, model, k))
                  for k, (model, spec) in enumerate(zip(models, config.outputs)))

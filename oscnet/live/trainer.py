@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from oscnet.nn.model import Model
+from oscnet.recipes import model_from_dict, model_to_dict
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class TrainResult:
     """A trained model, or the reason there is none."""
 
     output: int
-    model: Model | None
+    model: Any  # None when the output failed
     error: str | None = None
 
 
@@ -79,11 +79,11 @@ def _job_message(job_id: int, jobs: list[TrainJob]) -> bytes:
 
 def _results_message(job_id: int, results: list[TrainResult]) -> bytes:
     return _pack({"kind": "done", "job_id": job_id, "results": [
-        {"output": r.output, "model": r.model.to_dict() if r.model else None, "error": r.error} for r in results]})
+        {"output": r.output, "model": model_to_dict(r.model) if r.model else None, "error": r.error} for r in results]})
 
 
 def _results(message: dict[str, Any]) -> list[TrainResult]:
-    return [TrainResult(r["output"], Model.from_dict(r["model"], "the training worker") if r["model"] else None,
+    return [TrainResult(r["output"], model_from_dict(r["model"], "the training worker") if r["model"] else None,
                         r["error"]) for r in message["results"]]
 
 

@@ -26,7 +26,8 @@ RECEIVE_KEYS = ("host", "port", "address")
 LIMIT_KEYS = ("max_examples", "max_inputs", "max_datagram")
 SEND_KEYS = ("host", "port", "address")
 TRAINING_KEYS = ("recipe", "options")
-OUTPUT_KEYS = ("name", "type", "min", "max", "limits", "integer", "classes", "distribution", "inputs")
+OUTPUT_KEYS = ("name", "type", "min", "max", "limits", "integer", "classes", "distribution", "inputs", "learner",
+               "options")
 
 
 @dataclass
@@ -78,6 +79,8 @@ class Config:
                 entry.update(min=spec.min, max=spec.max, limits=spec.limits, integer=spec.integer)
             if spec.inputs is not None:
                 entry["inputs"] = [k + 1 for k in spec.inputs]
+            if spec.learner is not None:
+                entry.update(learner=spec.learner, options=dict(spec.options or {}))
             outputs.append(entry)
         return {
             "name": self.name,
@@ -319,6 +322,22 @@ class _Reader:
             spec.distribution = self.boolean(keys["distribution"], f"{path}.distribution")
         if "inputs" in keys:
             spec.inputs = self.input_selection(keys["inputs"], f"{path}.inputs", inputs)
+        if "options" in keys and "learner" not in keys:
+            raise self.fail(keys["options"], f"{path}.options", "name the output's `learner:` too, e.g. learner: knn")
+        if "learner" in keys:
+            spec.learner = self.choice(keys["learner"], f"{path}.learner", tuple(RECIPES))
+            kind = "nominal" if spec.is_classifier else "numeric"
+            if kind not in RECIPES[spec.learner].class_types:
+                raise self.fail(keys["learner"], f"{path}.learner", f"{spec.learner} cannot learn a {spec.type} "
+                                f"output; use one of {', '.join(n for n, r in RECIPES.items() if kind in r.class_types)}")
+            options = self.value(keys["options"]) if "options" in keys else {}
+            if not isinstance(options, dict) or not all(isinstance(k, str) for k in options):
+                raise self.fail(keys.get("options", node), f"{path}.options", "must be a mapping such as {neighbours: 3}")
+            try:
+                check_options(spec.learner, options)
+            except OscnetError as exc:
+                raise self.fail(keys.get("options", keys["learner"]), f"{path}.options", str(exc)) from None
+            spec.options = options
         return spec
 
     def input_selection(self, node: yaml.Node, path: str, inputs: list[str]) -> list[int]:

@@ -25,6 +25,7 @@ from oscnet.errors import OscnetError
 from oscnet.nn.model import Model, write_atomic
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
+from oscnet.recipes import load_model, save_model
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ def save_models(directory: Path, models: list[Model | None]) -> None:
     for k, model in enumerate(models):
         path = model_path(directory, k)
         if model is not None:
-            model.save(path)
+            save_model(model, path)
             keep.add(path.name)
     folder = directory / MODELS_DIR
     if folder.is_dir():
@@ -94,7 +95,7 @@ def load_project(directory: str | Path) -> Project:
     models: list[Model | None] = []
     for k, spec in enumerate(config.outputs):
         path = model_path(directory, k)
-        model = Model.load(path) if path.is_file() else None
+        model = load_model(path) if path.is_file() else None
         if model is not None and (model.kind == "nominal") != spec.is_classifier:
             raise OscnetError(f"{path}: a {model.kind} model cannot serve {spec.describe()} output "
                               f"{spec.name!r}; delete the file or fix {CONFIG_FILE}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,6 +27,17 @@ class OutputSpec:
     classes: int = 0  # classifier only: labels 1..classes
     distribution: bool = False  # classifier only: also send /<name> with classes+1 floats
     inputs: list[int] | None = field(default=None)
+    learner: str | None = None  # this output's own recipe; None: the default for its type
+    options: dict[str, Any] | None = None  # that recipe's options (None: its defaults)
+
+    def training(self, recipe: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The recipe and options this output trains with: its own, else Wekinator's default for
+        a classifier (kNN, k = 1), else the project's `training:` (the network by default)."""
+        if self.learner is not None:
+            return self.learner, dict(self.options or {})
+        if self.is_classifier:
+            return "knn", {"neighbours": 1}
+        return recipe, dict(options)
 
     @property
     def is_classifier(self) -> bool:

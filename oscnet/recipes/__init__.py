@@ -8,24 +8,34 @@ A new learner is one module here that defines `RECIPE` (a `base.Recipe`), added 
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from oscnet.errors import OscnetError
-from oscnet.recipes import batch, seed, weka
+from oscnet.nn.model import FORMAT, VERSION, Model, write_atomic
+from oscnet.nn.wekatext import weka_text
+from oscnet.recipes import batch, knn, naive_bayes, seed, weka
 from oscnet.recipes.base import Option, Recipe
 
-__all__ = ["RECIPES", "Option", "Recipe", "check_options", "fit_model", "get"]
+__all__ = ["RECIPES", "Option", "Recipe", "check_options", "fit_model", "get", "load_model", "model_from_dict",
+           "model_text", "model_to_dict", "n_inputs", "save_model"]
 
-RECIPES: dict[str, Recipe] = {m.RECIPE.name: m.RECIPE for m in (weka, seed, batch)}
+RECIPES: dict[str, Recipe] = {m.RECIPE.name: m.RECIPE for m in (weka, seed, batch)} | {
+    "knn": Recipe.from_module(knn, "knn", "Weka's IBk, k nearest neighbours (Wekinator's default classifier)",
+                              {"K": "neighbours"}),
+    "naive-bayes": Recipe.from_module(naive_bayes, "naive-bayes", "Weka's NaiveBayes, normal estimators", {}),
+}
 
 
 def get(name: str) -> Recipe:
     """The recipe called `name`, or an OscnetError listing the ones there are."""
     try:
-        return RECIPES[name]
+        return RECIPES[name.replace("_", "-")]
     except KeyError:
         raise OscnetError(f"unknown recipe {name!r}: choose one of {', '.join(RECIPES)}") from None
 
@@ -49,5 +59,72 @@ def fit_model(recipe: str, inputs: np.ndarray, target: np.ndarray, input_names: 
     if kind not in chosen.class_types:
         raise OscnetError(f"the {recipe} recipe cannot learn a {kind} output; use one of "
                           f"{', '.join(n for n, r in RECIPES.items() if kind in r.class_types)}")
-    return chosen.fit(inputs, target, list(input_names), class_name,
-                      None if class_labels is None else list(class_labels), chosen.check_options(options))
+    model = chosen.fit(inputs, target, list(input_names), class_name,
+                       None if class_labels is None else list(class_labels), chosen.check_options(options))
+    if not hasattr(model, "info"):
+        model.info = {}  # version and input indexes, kept with every learner's model
+    return model
+
+
+# --- every learner's model as a file --------------------------------------------------------
+# A network is the documented oscnet-model JSON (docs/model-format.md); any other learner's model
+# is wrapped in the same header with its own fields under "model".
+
+def model_to_dict(model: Any) -> dict[str, Any]:
+    if isinstance(model, Model):
+        return model.to_dict()
+    return {"format": FORMAT, "version": VERSION, "recipe": model.recipe, "kind": model.kind,
+            "info": dict(getattr(model, "info", {})), "model": model.to_dict()}
+
+
+def model_from_dict(data: dict[str, Any], source: str = "model") -> Any:
+    """Any learner's model from its JSON structure; a damaged one gives a clear OscnetError."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise OscnetError(f"{source}: not an oscnet model (no \"format\": \"{FORMAT}\")")
+    if "model" not in data:
+        return Model.from_dict(data, source)
+    recipe = get(str(data.get("recipe")))
+    if recipe.load is None:
+        raise OscnetError(f"{source}: a {recipe.name} model must hold a network")
+    try:
+        model = recipe.load(data["model"])
+    except OscnetError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise OscnetError(f"{source}: the model file is damaged ({type(exc).__name__}: {exc}); "
+                          "train it again or restore a backup") from None
+    model.info = dict(data.get("info") or {})
+    return model
+
+
+def model_text(model: Any) -> str:
+    """Wekinator's "Display in console": Weka's own text for the model."""
+    return weka_text(model) if isinstance(model, Model) else str(model.text())
+
+
+def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
+    """Write a model's JSON atomically (temp file + rename)."""
+    path = Path(path)
+    write_atomic(path, json.dumps(model_to_dict(model), indent=1, allow_nan=False) + "\n")
+    return path
+
+
+def load_model(path: str | os.PathLike[str]) -> Any:
+    """Read any learner's model file; a damaged file names the file and the line."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OscnetError(f"cannot read model {path}: {exc.strerror}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OscnetError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}); "
+                          "the file is damaged: train again or restore a backup") from None
+    return model_from_dict(data, str(path))
+
+
+def n_inputs(model: Any) -> int:
+    """How many inputs a model of any learner takes."""
+    return len(model.input_names)
+

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -113,7 +113,17 @@ class Recipe:
     options: tuple[Option, ...]
     fit: Fit
     train_network: Callable[..., Any] | None = None  # network recipes: train a given Network in place
-    extra: dict[str, Any] = field(default_factory=dict)
+    load: Callable[[dict[str, Any]], Any] | None = None  # a model from its to_dict(); None: a network Model
+
+    @classmethod
+    def from_module(cls, module: Any, name: str, summary: str, long_names: dict[str, str]) -> Recipe:
+        """A learner module that declares NAME, CLASS_TYPES, OPTIONS {flag: (type, default, help)},
+        fit(...) and a model class with from_dict: its options keep Weka's flags as fit keys."""
+        options = tuple(Option(long_names.get(flag, flag), flag, kind, default, help, key=flag)
+                        for flag, (kind, default, help) in module.OPTIONS.items())
+        model_class = next(v for v in vars(module).values()
+                           if isinstance(v, type) and v.__module__ == module.__name__ and hasattr(v, "from_dict"))
+        return cls(name, summary, tuple(module.CLASS_TYPES), options, module.fit, load=model_class.from_dict)
 
     def option(self, name: str) -> Option:
         for option in self.options:
