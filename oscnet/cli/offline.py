@@ -6,64 +6,67 @@ import argparse
 import math
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from oscnet.errors import OscnetError
-from oscnet.nn.model import Model
-from oscnet.nn.wekatext import java_double, weka_text
+from oscnet.nn.wekatext import java_double
 from oscnet.project.dataset import load_table
-from oscnet.recipes import RECIPES, fit_model
+from oscnet.recipes import RECIPES, fit_model, get, load_model, model_text, n_inputs, save_model
+
+
+def _recipes_help() -> str:
+    lines = ["recipes and their options (Weka's flags, or --name VALUE):"]
+    for name, recipe in RECIPES.items():
+        lines.append(f"{name}: {recipe.summary}")
+        lines.append(recipe.describe_options() or "  (no options)")
+    return "\n".join(lines)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the offline subcommands."""
     train = subparsers.add_parser(
         "train", help="train on an ARFF or CSV file and print the model as Weka does",
-        description="Train one model per output column (the last --outputs columns) on DATA.")
+        description="Train one model per output column (the last --outputs columns) on DATA. Options "
+                    "after the recipe are the recipe's own, as Weka names them, e.g. "
+                    "`oscnet train d.arff --recipe knn -K 3` or `--recipe weka -H 8,4 -N 200`.",
+        epilog=_recipes_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("data", metavar="DATA", help="an .arff file, or a .csv (header row optional)")
     train.add_argument("--outputs", type=int, default=1, metavar="N", help="the last N columns are outputs (default 1)")
     train.add_argument("--recipe", choices=list(RECIPES), default="weka", help="training recipe (default weka)")
-    train.add_argument("-H", "--hidden", default="i", help="hidden layers as Weka's -H: i, a, o, t, N or a list '8,4' (default i)")
-    train.add_argument("-L", "--learning-rate", type=float, help="learning rate (weka default 0.3)")
-    train.add_argument("-M", "--momentum", type=float, help="momentum (weka default 0.2, batch 0.9; not for seed)")
-    train.add_argument("-N", "--epochs", type=int, help="training epochs (weka default 500)")
-    train.add_argument("-S", "--seed", type=int, default=0, help="random seed (default 0)")
     train.add_argument("--save", metavar="MODEL", help="save the model as JSON (several outputs: a folder of them)")
     train.add_argument("-q", "--quiet", action="store_true", help="do not print the model text")
-    train.set_defaults(func=run_train)
+    train.set_defaults(func=run_train, recipe_options=True)
 
     dump = subparsers.add_parser("dump", help="print a saved model in Weka's text format")
     dump.add_argument("model", metavar="MODEL", help="a model .json file")
     dump.set_defaults(func=run_dump)
 
-    predict = subparsers.add_parser("predict", help="run a saved model on one input vector")
+    predict = subparsers.add_parser(
+        "predict", help="run a saved model on one input vector, or on every row of a file",
+        description="Print the model's answer: for one vector X, the value (or the class and its "
+                    "distribution); with --data, one line per row (the class label, or the number).")
     predict.add_argument("model", metavar="MODEL", help="a model .json file")
-    predict.add_argument("inputs", metavar="X", nargs="+", help="input values; '?' for missing")
+    predict.add_argument("inputs", metavar="X", nargs="*", help="input values; '?' for missing")
+    predict.add_argument("--data", metavar="FILE", help="an .arff or .csv file: predict every row, in order, "
+                         "as Weka's evaluation does")
     predict.set_defaults(func=run_predict)
-
-
-def _options(args: argparse.Namespace) -> dict:
-    """The recipe options the user gave, named as the recipes name them."""
-    if args.recipe == "seed" and args.momentum is not None:
-        raise OscnetError("the seed recipe (the tutorial's rule) has no momentum; drop --momentum")
-    given = {"hidden": args.hidden, "learning_rate": args.learning_rate, "momentum": args.momentum,
-             "epochs": args.epochs, "seed": args.seed}
-    return {k: v for k, v in given.items() if v is not None}
 
 
 def run_train(args: argparse.Namespace) -> int:
     """Train every output column and print/save the models."""
     table = load_table(args.data, args.outputs)
+    options = get(args.recipe).parse_flags(list(args.extra))
     models = []
     for output in table.outputs:
         model = fit_model(args.recipe, table.inputs, output.values, table.input_names,
-                          output.name, output.labels, _options(args))
+                          output.name, output.labels, options)
         models.append(model)
         if not args.quiet:
             if len(table.outputs) > 1:
                 print(f"=== {output.name} ===")
-            print(weka_text(model), end="")
+            print(model_text(model), end="" if model_text(model).endswith("\n") else "\n")
             restarts = model.info.get("restarts", 0)
             if restarts:
                 print(f"(training diverged {restarts} time(s); restarted with learning rate "
@@ -71,12 +74,12 @@ def run_train(args: argparse.Namespace) -> int:
     if args.save:
         target = Path(args.save)
         if len(models) == 1:
-            models[0].save(target)
+            save_model(models[0], target)
             print(f"saved {target}")
         else:
             for model in models:
                 path = target / (_safe_name(model.class_name) + ".json")
-                model.save(path)
+                save_model(model, path)
                 print(f"saved {path}")
     return 0
 
@@ -87,25 +90,51 @@ def _safe_name(name: str) -> str:
 
 def run_dump(args: argparse.Namespace) -> int:
     """Print the model text, as Wekinator's "Display in console"."""
-    print(weka_text(Model.load(args.model)), end="")
+    text = model_text(load_model(args.model))
+    print(text, end="" if text.endswith("\n") else "\n")
     return 0
 
 
 def run_predict(args: argparse.Namespace) -> int:
-    """Print the model's output for one input vector."""
-    model = Model.load(args.model)
+    """Print the model's output for one input vector, or for every row of --data."""
+    model = load_model(args.model)
+    width = n_inputs(model)
+    if args.data:
+        if args.inputs:
+            raise OscnetError("give input values or --data FILE, not both")
+        rows = _data_rows(Path(args.data), width)
+        answers = model.predict_rows(rows) if hasattr(model, "predict_rows") else model.predict(rows)
+        for answer in answers:
+            print(_answer(model, answer, distribution=False))
+        return 0
     try:
         x = np.array([math.nan if v == "?" else float(v) for v in args.inputs])
     except ValueError:
         raise OscnetError("inputs must be numbers (or '?' for a missing value)") from None
-    if len(x) != model.n_inputs:
-        raise OscnetError(f"this model takes {model.n_inputs} inputs ({', '.join(model.input_names)}), "
+    if len(x) != width:
+        raise OscnetError(f"this model takes {width} inputs ({', '.join(model.input_names)}), "
                           f"you gave {len(x)}")
-    result = model.predict(x)
-    if model.kind == "numeric":
-        print(java_double(float(result)))
-    else:
-        best = int(np.argmax(result))
-        dist = " ".join(java_double(float(p)) for p in result)
-        print(f"{model.class_labels[best]}    distribution: {dist}")
+    print(_answer(model, model.predict(x), distribution=True))
     return 0
+
+
+def _data_rows(path: Path, width: int) -> np.ndarray:
+    """The input columns of a data file: all its columns, or all but the last (the class)."""
+    table = load_table(path, 1)
+    if table.inputs.shape[1] == width:
+        return table.inputs
+    if table.inputs.shape[1] + 1 == width:
+        return np.column_stack([table.inputs, table.outputs[0].values])
+    raise OscnetError(f"{path} has {table.inputs.shape[1] + 1} columns; the model takes {width} inputs "
+                      "(give them, optionally followed by the class column)")
+
+
+def _answer(model: Any, result: np.ndarray, distribution: bool) -> str:
+    """A numeric class's value as Java prints it, or the class label (and the distribution)."""
+    if model.kind == "numeric":
+        return java_double(float(result))
+    best = int(np.argmax(result))
+    label = model.class_labels[best] if float(np.max(result)) > 0 else "?"
+    if not distribution:
+        return label
+    return f"{label}    distribution: {' '.join(java_double(float(p)) for p in result)}"

@@ -155,6 +155,32 @@ class Recipe:
             out.setdefault(option.fit_key, option.default)
         return out
 
+    def parse_flags(self, tokens: list[str]) -> dict[str, Any]:
+        """Command-line options as Weka writes them (`-K 3`, `-L`) or by name (`--neighbours 3`):
+        a true/false option is a bare flag, every other takes the next word as its value."""
+        options: dict[str, Any] = {}
+        k = 0
+        while k < len(tokens):
+            token = tokens[k]
+            name = token.lstrip("-").replace("-", "_")
+            if not token.startswith("-") or not name:
+                raise OscnetError(f"expected an option of the {self.name} recipe, not {token!r}"
+                                  f"\n{self.describe_options() or '  (it takes no options)'}")
+            try:
+                option = self.option(name)
+            except KeyError:
+                self.check_options({name: None})  # raises the message with the closest name
+                raise
+            if option.type is bool:
+                options[option.name] = True
+                k += 1
+                continue
+            if k + 1 >= len(tokens):
+                raise OscnetError(f"option {token} of the {self.name} recipe needs a value ({option.help})")
+            options[option.name] = tokens[k + 1]
+            k += 2
+        return options
+
     def describe_options(self) -> str:
         """One line per option, for --help and error messages."""
         return "\n".join(f"  {o.name} (-{o.flag}, default {o.default}): {o.help}" for o in self.options)
