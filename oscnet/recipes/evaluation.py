@@ -33,7 +33,8 @@ Statistics (weka.classifiers.Evaluation; every instance weight is 1):
    (pos·neg) — missing-class rows count as negatives (Weka means to skip them, but its test
    compares NaN with NaN), NaN probabilities join the top group.
    A class without positives or negatives gives NaN, printed "?", and is left out of the
-   weighted average.
+   weighted average. Weka's ``-no-cv`` with an updateable learner (IBk) records nothing:
+   every area is "?" (`evaluate_training(..., record=False)`).
 Not reproduced: the -k complexity statistics (K&B information, SF entropies) and margins.
 """
 
@@ -116,6 +117,7 @@ class Evaluation:
     confusion: FloatArray = field(default_factory=lambda: np.zeros((0, 0)))  # [actual, predicted]
     priors: FloatArray = field(default_factory=lambda: np.zeros(1))
     priors_sum: float = 0.0
+    record: bool = True  # keep the distributions for ROC areas (Weka: evaluateModelOnceAndRecordPrediction)
     actuals: list[FloatArray] = field(default_factory=list)  # nominal: recorded for ROC areas
     distributions: list[FloatArray] = field(default_factory=list)
 
@@ -170,8 +172,9 @@ class Evaluation:
         self._add_errors((p - a)[:, None], (prior - a)[:, None])
 
     def _add_nominal(self, dist: FloatArray, a_all: FloatArray, known: npt.NDArray[np.bool_]) -> None:
-        self.actuals.append(a_all.copy())
-        self.distributions.append(dist.copy())
+        if self.record:
+            self.actuals.append(a_all.copy())
+            self.distributions.append(dist.copy())
         clean = np.where(np.isnan(dist), 0.0, dist)  # NaN never wins a strict ">" comparison
         best = np.argmax(clean, axis=1) if dist.shape[1] else np.zeros(len(dist), dtype=np.intp)
         has_best = clean.max(axis=1, initial=0.0) > 0
@@ -321,11 +324,14 @@ def _prepare(x: FloatArray, y: FloatArray, class_labels: Sequence[str] | None) -
     return x, y
 
 
-def evaluate_training(fit: Fit, x: FloatArray, y: FloatArray, class_labels: Sequence[str] | None) -> Evaluation:
+def evaluate_training(fit: Fit, x: FloatArray, y: FloatArray, class_labels: Sequence[str] | None,
+                      record: bool = True) -> Evaluation:
     """Build on all rows, score all rows (Weka's "=== Error on training data ===").
-    x: (n, d); y: (n,) numeric targets or class indexes, NaN = missing; class_labels None = numeric."""
+    x: (n, d); y: (n,) numeric targets or class indexes, NaN = missing; class_labels None = numeric.
+    record=False gives what Weka's ``-no-cv`` prints for an updateable learner (IBk): it then
+    scores without recording, so every ROC area is "?" (and their weighted average 0)."""
     x, y = _prepare(x, y, class_labels)
-    ev = Evaluation(list(class_labels) if class_labels is not None else None)
+    ev = Evaluation(list(class_labels) if class_labels is not None else None, record=record)
     ev.set_priors(y)
     model = fit(x, y)
     ev.add(model.predict_rows(x), y)
