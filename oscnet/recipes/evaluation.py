@@ -35,7 +35,8 @@ Statistics (weka.classifiers.Evaluation; every instance weight is 1):
    A class without positives or negatives gives NaN, printed "?", and is left out of the
    weighted average. Weka's ``-no-cv`` with an updateable learner (IBk) records nothing:
    every area is "?" (`evaluate_training(..., record=False)`).
-Not reproduced: the -k complexity statistics (K&B information, SF entropies) and margins.
+Not reproduced: the -k complexity statistics (K&B information, SF entropies), -r margins,
+-m cost matrices, -p prediction lists and instance weights other than 1.
 """
 
 from __future__ import annotations

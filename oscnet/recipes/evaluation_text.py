@@ -13,6 +13,7 @@ toMatrixString and Utils.doubleToString, checked against the jar's output):
   label. "UnClassified Instances" appears only when some rows were unclassified. With no
   known class at all, only the totals are printed.
 - Per-class details: fixed(·, 7, 3) columns; a ROC area that is NaN prints "  ?    ".
+  Weka 3.6.14 prints this block only when asked (-i), for the training and the CV block.
 - Confusion matrix: class ids a, b, …, z, then aa, ab, … (base 26); column width
   1 + max(int(log10(largest count)), int(log(C)/log(26))), 3 more when some count has a
   fractional part ≥ 0.01 (never with whole counts).
