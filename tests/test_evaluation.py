@@ -10,7 +10,7 @@ that has `fit(x, y) -> model` and `model.predict_rows(rows)`:
     print(cli_text(training, cv))          # Weka's block; cv.figures() for the numbers
 
 Fixtures (tests/fixtures/weka_learners/evaluation/, made by make_evaluation.py there) are
-Weka's own output. Rows of the shared Wekinator projects are read from $OSCNET_SHARED
+Weka's own output. Rows of the shared Wekinator projects are read from ../shared/data (conftest.py)
 (default: <repo>/../shared) and never copied; those tests skip when it is absent.
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -26,9 +25,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import shared_data
 
-from oscnet.arff import read_arff
 from oscnet.errors import OscnetError
+from oscnet.project.arff import read_arff
+from oscnet.recipes import fit_model
 from oscnet.recipes.evaluation import (
     Evaluation,
     cross_validate,
@@ -36,13 +37,10 @@ from oscnet.recipes.evaluation import (
     evaluate_training,
 )
 from oscnet.recipes.evaluation_text import cli_text, fixed, matrix, rounded, short_id
-from oscnet.training import fit_model
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "weka_learners" / "evaluation"
 MLP_FIXTURES = REPO / "tests" / "fixtures" / "weka"  # make_fixtures.py: MLP runs with -no-cv
-SHARED = Path(os.environ.get("OSCNET_SHARED", REPO.parent / "shared"))
-PROJECTS = SHARED / "data" / "wekinator-projects"
 INDEX = json.loads((FIXTURES / "index.json").read_text())
 RUNS = {e["name"]: e for e in INDEX if e["kind"] == "evaluation"}
 FOLDS = [e for e in INDEX if e["kind"] == "folds"]
@@ -91,12 +89,11 @@ def _from_tokens(attributes: list[tuple[str, str]], rows: list[list[str]]) -> Da
 @functools.cache
 def project_data(folder: str, output: int) -> Data:
     """One output of a shared project, exactly as make_evaluation.py gave it to Weka."""
-    if not PROJECTS.is_dir():
-        pytest.skip(f"the shared Wekinator projects are not at {PROJECTS} (set OSCNET_SHARED)")
+    projects = shared_data("wekinator-projects")
     sys.path.insert(0, str(REPO / "tests" / "fixtures" / "weka"))
     import make_fixtures as mf
 
-    for f, k, ds in mf.project_datasets(PROJECTS):
+    for f, k, ds in mf.project_datasets(projects):
         if (f, k) == (folder, output):
             return _from_tokens(ds.attributes, ds.rows)
     raise LookupError(f"{folder} output {output}")

@@ -42,7 +42,11 @@ def imports_of(path: Path, name: str) -> set[str]:
     """The oscnet modules a file imports, anywhere in it (top level or inside functions)."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     out = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for block in ast.walk(tree):  # imports for type checkers only are not imports at run time
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test):
+            block.body = []
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             out.update(a.name for a in node.names if a.name.startswith("oscnet"))
         elif isinstance(node, ast.ImportFrom):

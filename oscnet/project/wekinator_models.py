@@ -3,7 +3,7 @@
 ``current/models/modelN.xml`` (output N, 0-based) is a Java object stream whose first object is
 the output's ``Path`` as XStream XML (see :mod:`oscnet.project.wekinator_xml`). The Path holds
 ``<modelBuilder class="wekimini.learning.X">``: the learner that trains next, whose fields give
-the options (../shared/specs/wekinator-models.md §2), plus the output, the selected inputs in
+the options (docs/specs/wekinator-models.md §2), plus the output, the selected inputs in
 order, and the switches a live tool needs. The rules, as Wekinator 2.x applies them on load
 (``Path(Path, Wekinator)`` and each builder's ``fromTemplate``):
 
@@ -54,16 +54,8 @@ from oscnet.project.wekinator_xml import (
     read_model_text,
 )
 
-__all__ = [
-    "LearnerChoice",
-    "OutputInfo",
-    "default_choice",
-    "first_java_string",
-    "learner_from_path",
-    "read_dtw_model",
-    "read_model_xml",
-    "read_project_models",
-]
+__all__ = ["LearnerChoice", "OutputInfo", "default_choice", "first_java_string", "learner_from_path",
+           "read_dtw_model", "read_model_xml", "read_project_models"]
 
 Option = int | float | str | bool
 BUILDER_PREFIX = "wekimini.learning."

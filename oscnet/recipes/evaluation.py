@@ -49,8 +49,8 @@ import numpy as np
 import numpy.typing as npt
 
 from oscnet.errors import OscnetError
-
-from .evaluation_folds import cv_folds
+from oscnet.recipes.evaluation_folds import cv_folds
+from oscnet.recipes.evaluation_text import block
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -305,8 +305,6 @@ class Evaluation:
     def text(self, title: str | None = None, details: bool = False) -> str:
         """Weka's printed block: "=== <title> ===", the summary, then for a nominal class the
         per-class details (only with details=True, Weka's -i) and the confusion matrix."""
-        from .evaluation_text import block
-
         return block(self, title or self.title, details)
 
 

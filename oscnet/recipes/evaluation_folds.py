@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from oscnet.errors import OscnetError
-from oscnet.javarandom import JavaRandom
+from oscnet.recipes.javarandom import JavaRandom
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]

@@ -28,10 +28,10 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from oscnet.wekatext import java_double
+from oscnet.nn.wekatext import java_double
 
 if TYPE_CHECKING:
-    from .evaluation import Evaluation
+    from oscnet.recipes.evaluation import Evaluation
 
 _LONG_MAX = 2.0**63  # Java's Long.MAX_VALUE, as the double Weka compares with
 
