@@ -10,7 +10,8 @@ import sys
 from oscnet.errors import OscnetError
 
 # Each module has register(subparsers), adding its subcommands with set_defaults(func=...).
-COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing"]
+COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing",
+                   "oscnet.cli.evaluate"]
 BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz"]
 
 

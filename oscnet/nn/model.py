@@ -107,6 +107,10 @@ class Model:
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(total > 0, out / np.where(total > 0, total, 1.0), 1.0 / out.shape[-1])
 
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        """(n, n_inputs) → what Weka's evaluation answers for these rows (a network: `predict`)."""
+        return self.predict(rows)
+
     def predict_class(self, raw: np.ndarray) -> np.ndarray:
         """Nominal: the index of the first most probable class (Weka's rule)."""
         return np.argmax(self.predict(raw), axis=-1)
