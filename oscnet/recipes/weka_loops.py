@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from oscnet.nn.network import Network
+from oscnet.recipes.javamath import java_exp
 
 
 def weka_sigmoid(s: float) -> float:
@@ -20,7 +21,7 @@ def weka_sigmoid(s: float) -> float:
         return 0.0
     if s > 45:
         return 1.0
-    return 1.0 / (1.0 + math.exp(-s))
+    return 1.0 / (1.0 + java_exp(-s))
 
 
 def _train_reference(
@@ -116,7 +117,7 @@ def _train_fast_kernel(sizes, w, b, w_off, b_off, x, target, order, class_base, 
                     elif s > 45.0:
                         v = 1.0
                     else:
-                        v = 1.0 / (1.0 + math.exp(-s))
+                        v = 1.0 / (1.0 + java_exp(-s))
                     y[y_off[l + 1] + h] = v
             top = y_off[n_layers]
             err_sum = 0.0
@@ -187,7 +188,7 @@ def _train_one_hidden_kernel(W, b1, V, b2, x, target, order, class_base, class_r
                 elif s > 45.0:
                     y[h] = 1.0
                 else:
-                    y[h] = 1.0 / (1.0 + math.exp(-s))
+                    y[h] = 1.0 / (1.0 + java_exp(-s))
             err_sum = 0.0
             for k in range(C):
                 s = b2[k]
@@ -203,7 +204,7 @@ def _train_one_hidden_kernel(W, b1, V, b2, x, target, order, class_base, class_r
                     elif s > 45.0:
                         v = 1.0
                     else:
-                        v = 1.0 / (1.0 + math.exp(-s))
+                        v = 1.0 / (1.0 + java_exp(-s))
                     e = target[r, k] - v
                     dout[k] = (0.0 + e) * (v * (1.0 - v))
                 err_sum += e * e
