@@ -343,6 +343,8 @@ def match_windows(series: np.ndarray, starts: np.ndarray, lengths: np.ndarray, g
 def as_series(x: np.ndarray | list) -> np.ndarray:
     """A time series as a C-contiguous float64 (n, d) array; 1-D input is one value per point."""
     arr = np.ascontiguousarray(x, dtype=np.float64)
+    if not arr.flags.writeable:  # numba compiles read-only arrays as another type: copy instead
+        arr = arr.copy()
     if arr.ndim == 1:
         arr = arr.reshape(-1, 1)
     if arr.ndim != 2:
