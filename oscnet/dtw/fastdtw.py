@@ -33,6 +33,7 @@ import math
 
 import numba
 import numpy as np
+from numpy.typing import ArrayLike
 
 from oscnet.errors import OscnetError
 
@@ -340,7 +341,7 @@ def match_windows(series: np.ndarray, starts: np.ndarray, lengths: np.ndarray, g
     return out
 
 
-def as_series(x: np.ndarray | list) -> np.ndarray:
+def as_series(x: ArrayLike) -> np.ndarray:
     """A time series as a C-contiguous float64 (n, d) array; 1-D input is one value per point."""
     arr = np.ascontiguousarray(x, dtype=np.float64)
     if not arr.flags.writeable:  # numba compiles read-only arrays as another type: copy instead
@@ -354,7 +355,7 @@ def as_series(x: np.ndarray | list) -> np.ndarray:
     return arr
 
 
-def _mask_for(x: np.ndarray, y: np.ndarray, mask: np.ndarray | list | None) -> np.ndarray:
+def _mask_for(x: np.ndarray, y: np.ndarray, mask: ArrayLike | None) -> np.ndarray:
     if x.shape[1] != y.shape[1]:
         raise OscnetError(f"series have {x.shape[1]} and {y.shape[1]} inputs; they must match")
     if mask is None:
@@ -365,8 +366,8 @@ def _mask_for(x: np.ndarray, y: np.ndarray, mask: np.ndarray | list | None) -> n
     return m
 
 
-def fastdtw(x: np.ndarray | list, y: np.ndarray | list, radius: int,
-            mask: np.ndarray | list | None = None) -> float:
+def fastdtw(x: ArrayLike, y: ArrayLike, radius: int,
+            mask: ArrayLike | None = None) -> float:
     """FastDTW distance of x (n, d) and y (m, d): `FastDTW.getWarpDistBetween(x, y, radius)`.
 
     mask (d,) bool selects the inputs of the point distance (None: all), as Wekinator's
@@ -376,22 +377,22 @@ def fastdtw(x: np.ndarray | list, y: np.ndarray | list, radius: int,
     return float(_fastdtw(xs, ys, int(radius), _mask_for(xs, ys, mask), False)[0])
 
 
-def fastdtw_path(x: np.ndarray | list, y: np.ndarray | list, radius: int,
-                 mask: np.ndarray | list | None = None) -> tuple[float, np.ndarray]:
+def fastdtw_path(x: ArrayLike, y: ArrayLike, radius: int,
+                 mask: ArrayLike | None = None) -> tuple[float, np.ndarray]:
     """FastDTW's (distance, warp path): the path is (k, 2) int64 cells (i, j) from (0, 0)."""
     xs, ys = as_series(x), as_series(y)
     dist, path = _fastdtw(xs, ys, int(radius), _mask_for(xs, ys, mask), True)
     return float(dist), path
 
 
-def dtw(x: np.ndarray | list, y: np.ndarray | list, mask: np.ndarray | list | None = None) -> float:
+def dtw(x: ArrayLike, y: ArrayLike, mask: ArrayLike | None = None) -> float:
     """Full DTW distance (FastDTW's `DTW.getWarpDistBetween`; same value as the full matrix)."""
     xs, ys = as_series(x), as_series(y)
     return float(_full_dtw_distance(xs, ys, _mask_for(xs, ys, mask)))
 
 
-def dtw_path(x: np.ndarray | list, y: np.ndarray | list,
-             mask: np.ndarray | list | None = None) -> tuple[float, np.ndarray]:
+def dtw_path(x: ArrayLike, y: ArrayLike,
+             mask: ArrayLike | None = None) -> tuple[float, np.ndarray]:
     """Full DTW's (distance, warp path), the path traced back with FastDTW's tie rules."""
     xs, ys = as_series(x), as_series(y)
     dist, path = _full_dtw(xs, ys, _mask_for(xs, ys, mask))

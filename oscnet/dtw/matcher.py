@@ -65,6 +65,7 @@ import math
 from typing import Optional
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from oscnet.errors import OscnetError
 
@@ -140,7 +141,7 @@ class DtwMatcher:
         return self.store.n_inputs
 
     # -- the receive path ----------------------------------------------------------------
-    def push(self, vector: np.ndarray | list[float]) -> Report:
+    def push(self, vector: ArrayLike) -> Report:
         """One input vector (n_inputs,): recorded, matched, or dropped; see the module doc."""
         values = np.asarray(vector, dtype=np.float64)
         if values.shape != (self.n_inputs,):
@@ -220,7 +221,7 @@ class DtwMatcher:
             self._start_run()
         return report
 
-    def select_inputs(self, selected: np.ndarray | list[bool]) -> None:
+    def select_inputs(self, selected: ArrayLike) -> None:
         """Which inputs the point distance uses (the examples keep all); takes effect at once."""
         mask = np.asarray(selected, dtype=np.bool_)
         if mask.shape != (self.n_inputs,):
