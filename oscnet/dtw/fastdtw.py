@@ -42,15 +42,9 @@ _jit = numba.njit(cache=True, nogil=True)
 _NEVER = 1 << 62  # "no previous coarse cell" (FastDTW starts from Integer.MAX_VALUE)
 
 
-@_jit
-def _point_distance(x: np.ndarray, i: int, y: np.ndarray, j: int, mask: np.ndarray) -> float:
-    """Euclidean distance between x[i] and y[j] over the inputs where mask is True."""
-    total = 0.0
-    for k in range(x.shape[1]):
-        if mask[k]:
-            diff = x[i, k] - y[j, k]
-            total += diff * diff
-    return math.sqrt(total)
+# Performance note: numba does not inline small helpers that take arrays, and every such call
+# costs reference-count updates (~35 ns here, more than a cell of work), so the per-cell code
+# below (point distance, cost lookup, window marks) is written out in place.
 
 
 @_jit
@@ -63,7 +57,7 @@ def _paa(x: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     start = 0
     k = 0
     while start < n:
-        end = int(math.floor(step * (k + 1) + 0.5)) - 1
+        end = int(math.floor(step * (k + 1) + 0.5)) - 1  # Java's Math.round, ties up
         count = end - start + 1
         for dim in range(dims):
             total = 0.0
@@ -77,40 +71,41 @@ def _paa(x: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @_jit
-def _cost(cells: np.ndarray, offsets: np.ndarray, lo: np.ndarray, hi: np.ndarray, i: int, j: int) -> float:
-    """C(i, j), or +inf outside the window."""
-    if j < lo[i] or j > hi[i]:
-        return math.inf
-    return cells[offsets[i] + j - lo[i]]
-
-
-@_jit
 def _window_dtw(x: np.ndarray, y: np.ndarray, lo: np.ndarray, hi: np.ndarray,
                 mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Fill the cost matrix inside the window (column i holds rows lo[i]..hi[i]).
+    """Fill the cost matrix inside the window (column i holds rows lo[i]..hi[i]; +inf outside).
 
-    Returns (cells, offsets): column i's costs are cells[offsets[i] : offsets[i + 1]].
+    Returns (cells, offsets): C(i, j) = cells[offsets[i] + j - lo[i]].
     """
-    n_i = x.shape[0]
+    n_i, dims = x.shape
     offsets = np.empty(n_i + 1, np.int64)
     offsets[0] = 0
     for i in range(n_i):
         offsets[i + 1] = offsets[i] + hi[i] - lo[i] + 1
     cells = np.empty(offsets[n_i])
+    inf = math.inf
+    prev_lo, prev_hi, prev_base = 0, -1, 0
     for i in range(n_i):
         base = offsets[i] - lo[i]
+        if i > 0:
+            prev_lo, prev_hi, prev_base = lo[i - 1], hi[i - 1], offsets[i - 1] - lo[i - 1]
         for j in range(lo[i], hi[i] + 1):
-            d = _point_distance(x, i, y, j, mask)
-            if i == 0 and j == 0:
-                c = d
-            elif i == 0:
-                c = d + _cost(cells, offsets, lo, hi, 0, j - 1)
-            elif j == 0:
-                c = d + _cost(cells, offsets, lo, hi, i - 1, 0)
+            total = 0.0  # the point distance d(i, j), §3.2
+            for k in range(dims):
+                if mask[k]:
+                    diff = x[i, k] - y[j, k]
+                    total += diff * diff
+            d = math.sqrt(total)
+            down = cells[base + j - 1] if j - 1 >= lo[i] else inf  # C(i, j-1)
+            if i == 0:
+                c = d if j == 0 else d + down
             else:
-                c = min(_cost(cells, offsets, lo, hi, i - 1, j),
-                        min(_cost(cells, offsets, lo, hi, i - 1, j - 1),
-                            _cost(cells, offsets, lo, hi, i, j - 1))) + d
+                left = cells[prev_base + j] if prev_lo <= j <= prev_hi else inf  # C(i-1, j)
+                if j == 0:
+                    c = d + left
+                else:
+                    diag = cells[prev_base + j - 1] if prev_lo <= j - 1 <= prev_hi else inf
+                    c = min(left, min(diag, down)) + d
             cells[base + j] = c
     return cells, offsets
 
@@ -125,10 +120,16 @@ def _traceback(cells: np.ndarray, offsets: np.ndarray, lo: np.ndarray, hi: np.nd
     j = n_j - 1
     path[k, 0] = i
     path[k, 1] = j
+    inf = math.inf
     while i > 0 or j > 0:
-        diag = _cost(cells, offsets, lo, hi, i - 1, j - 1) if i > 0 and j > 0 else math.inf
-        left = _cost(cells, offsets, lo, hi, i - 1, j) if i > 0 else math.inf
-        down = _cost(cells, offsets, lo, hi, i, j - 1) if j > 0 else math.inf
+        diag = left = down = inf
+        if i > 0:
+            if lo[i - 1] <= j <= hi[i - 1]:
+                left = cells[offsets[i - 1] + j - lo[i - 1]]
+            if j > 0 and lo[i - 1] <= j - 1 <= hi[i - 1]:
+                diag = cells[offsets[i - 1] + j - 1 - lo[i - 1]]
+        if j > 0 and lo[i] <= j - 1 <= hi[i]:
+            down = cells[offsets[i] + j - 1 - lo[i]]
         if diag <= left and diag <= down:
             i -= 1
             j -= 1
@@ -147,27 +148,19 @@ def _traceback(cells: np.ndarray, offsets: np.ndarray, lo: np.ndarray, hi: np.nd
 
 
 @_jit
-def _mark(lo: np.ndarray, hi: np.ndarray, col: int, row: int) -> None:
-    """Add cell (col, row) to the window: a column's range only ever grows."""
-    if lo[col] == -1:
-        lo[col] = row
-        hi[col] = row
-    elif lo[col] > row:
-        lo[col] = row
-    elif hi[col] < row:
-        hi[col] = row
-
-
-@_jit
 def _project(path: np.ndarray, sizes_i: np.ndarray, sizes_j: np.ndarray,
              n_i: int, n_j: int) -> tuple[np.ndarray, np.ndarray]:
-    """§5.4: the coarse path's blocks at full resolution, joined at diagonal steps."""
+    """§5.4: the coarse path's blocks at full resolution, joined at diagonal steps.
+
+    A mark adds a cell to its column's range (lo = -1: empty column); ranges only grow.
+    """
     lo = np.full(n_i, -1, np.int64)
     hi = np.zeros(n_i, np.int64)
     ci = 0
     cj = 0
     last_i = _NEVER
     last_j = _NEVER
+    marks = np.empty((2 * n_i + 2, 2), np.int64)  # this coarse cell's marks: (column, row)
     for p in range(path.shape[0]):
         wi = path[p, 0]
         wj = path[p, 1]
@@ -177,12 +170,23 @@ def _project(path: np.ndarray, sizes_i: np.ndarray, sizes_j: np.ndarray,
             cj += sizes_j[last_j]
         if wi > last_i:
             ci += sizes_i[last_i]
-        if wj > last_j and wi > last_i:
-            _mark(lo, hi, ci - 1, cj)
-            _mark(lo, hi, ci, cj - 1)
+        count = 0
+        if wj > last_j and wi > last_i:  # a diagonal step: join the two blocks at their corner
+            marks[0, 0], marks[0, 1], marks[1, 0], marks[1, 1] = ci - 1, cj, ci, cj - 1
+            count = 2
         for x in range(block_i):
-            _mark(lo, hi, ci + x, cj)
-            _mark(lo, hi, ci + x, cj + block_j - 1)
+            marks[count, 0], marks[count, 1] = ci + x, cj
+            marks[count + 1, 0], marks[count + 1, 1] = ci + x, cj + block_j - 1
+            count += 2
+        for m in range(count):
+            col, row = marks[m, 0], marks[m, 1]
+            if lo[col] == -1:
+                lo[col] = row
+                hi[col] = row
+            elif row < lo[col]:
+                lo[col] = row
+            elif row > hi[col]:
+                hi[col] = row
         last_i = wi
         last_j = wj
     return lo, hi
@@ -190,73 +194,87 @@ def _project(path: np.ndarray, sizes_i: np.ndarray, sizes_j: np.ndarray,
 
 @_jit
 def _expand(lo: np.ndarray, hi: np.ndarray, k: int, max_j: int) -> None:
-    """§5.5: from every cell of a snapshot of the window, mark the 8 cells k steps away.
+    """§5.5: from every cell (c, w) of a snapshot of the window, mark the 8 cells k steps away.
 
-    A target beyond the matrix is pulled back onto its edge (diagonals along the diagonal).
+    A direction is skipped at the matrix edge it points to; a target beyond the matrix is
+    pulled back along its direction by its largest overshoot (FastDTW's cellsPastEdge). Marks
+    only extend column ranges, so instead of visiting every cell this works per snapshot
+    column [a, b]: a straight move only matters from a or b; a diagonal one from the ends of
+    the runs of w whose targets share a column, except where a target is pulled back onto the
+    top or bottom row (its column then changes with w): those are marked one by one.
     """
     if k <= 0:
         return
     max_i = lo.shape[0] - 1
     snap_lo = lo.copy()
     snap_hi = hi.copy()
+    # marks[m] = (column, row); at most 2 per straight direction, and per diagonal 2 plus k
+    marks = np.empty((8 + 4 * (2 + k), 2), np.int64)
     for c in range(max_i + 1):
-        for w in range(snap_lo[c], snap_hi[c] + 1):
-            if c != 0 and w != max_j:  # up-left
-                tc = c - k
-                tr = w + k
-                if tc >= 0 and tr <= max_j:
-                    _mark(lo, hi, tc, tr)
+        a, b = snap_lo[c], snap_hi[c]
+        n = 0
+        if b < max_j:  # up
+            marks[n, 0], marks[n, 1] = c, min(b + k, max_j)
+            n += 1
+        if a > 0:  # down
+            marks[n, 0], marks[n, 1] = c, max(a - k, 0)
+            n += 1
+        for di in (-1, 1):
+            if (di < 0 and c == 0) or (di > 0 and c == max_i):
+                continue
+            col = c + di * k
+            over_col = max(0, -col, col - max_i)  # how far the column alone overshoots
+            side = col - di * over_col
+            marks[n, 0], marks[n, 1] = side, a  # left / right
+            marks[n + 1, 0], marks[n + 1, 1] = side, b
+            n += 2
+            for dj in (-1, 1):
+                first, last = (a, min(b, max_j - 1)) if dj > 0 else (max(a, 1), b)
+                if first > last:
+                    continue
+                # w whose row overshoot exceeds over_col: pulled onto the top (bottom) row
+                edge = max_j - k + over_col if dj > 0 else k - over_col  # boundary value of w
+                if dj > 0:
+                    run_lo, run_hi, pull_lo, pull_hi = first, min(last, edge), max(first, edge + 1), last
                 else:
-                    e = max(-tc, tr - max_j)
-                    _mark(lo, hi, tc + e, tr - e)
-            if w != max_j:  # up
-                _mark(lo, hi, c, min(w + k, max_j))
-            if c != max_i and w != max_j:  # up-right
-                tc = c + k
-                tr = w + k
-                if tc <= max_i and tr <= max_j:
-                    _mark(lo, hi, tc, tr)
-                else:
-                    e = max(tc - max_i, tr - max_j)
-                    _mark(lo, hi, tc - e, tr - e)
-            if c != 0:  # left
-                _mark(lo, hi, max(c - k, 0), w)
-            if c != max_i:  # right
-                _mark(lo, hi, min(c + k, max_i), w)
-            if c != 0 and w != 0:  # down-left
-                tc = c - k
-                tr = w - k
-                if tc >= 0 and tr >= 0:
-                    _mark(lo, hi, tc, tr)
-                else:
-                    e = max(-tc, -tr)
-                    _mark(lo, hi, tc + e, tr + e)
-            if w != 0:  # down
-                _mark(lo, hi, c, max(w - k, 0))
-            if c != max_i and w != 0:  # down-right
-                tc = c + k
-                tr = w - k
-                if tc <= max_i and tr >= 0:
-                    _mark(lo, hi, tc, tr)
-                else:
-                    e = max(tc - max_i, -tr)
-                    _mark(lo, hi, tc - e, tr + e)
+                    run_lo, run_hi, pull_lo, pull_hi = max(first, edge), last, first, min(last, edge - 1)
+                if run_lo <= run_hi:  # one column, rows w + dj*k - dj*over_col: mark both ends
+                    marks[n, 0], marks[n, 1] = side, run_lo + dj * (k - over_col)
+                    marks[n + 1, 0], marks[n + 1, 1] = side, run_hi + dj * (k - over_col)
+                    n += 2
+                for w in range(pull_lo, pull_hi + 1):
+                    past = w + k - max_j if dj > 0 else k - w
+                    marks[n, 0], marks[n, 1] = c + di * (k - past), w + dj * (k - past)
+                    n += 1
+        for m in range(n):
+            col, row = marks[m, 0], marks[m, 1]
+            if row < lo[col]:  # every column is marked already: extend its range
+                lo[col] = row
+            elif row > hi[col]:
+                hi[col] = row
 
 
 @_jit
 def _full_dtw_distance(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> float:
     """Full DTW's distance with two columns: the same additions as the full matrix (§5.3)."""
-    n_i = x.shape[0]
+    n_i, dims = x.shape
     n_j = y.shape[0]
     prev = np.empty(n_j)
     cur = np.empty(n_j)
-    prev[0] = _point_distance(x, 0, y, 0, mask)
-    for j in range(1, n_j):
-        prev[j] = prev[j - 1] + _point_distance(x, 0, y, j, mask)
-    for i in range(1, n_i):
-        cur[0] = prev[0] + _point_distance(x, i, y, 0, mask)
-        for j in range(1, n_j):
-            cur[j] = min(prev[j], min(prev[j - 1], cur[j - 1])) + _point_distance(x, i, y, j, mask)
+    for i in range(n_i):
+        for j in range(n_j):
+            total = 0.0
+            for k in range(dims):
+                if mask[k]:
+                    diff = x[i, k] - y[j, k]
+                    total += diff * diff
+            d = math.sqrt(total)
+            if i == 0:
+                cur[j] = d if j == 0 else cur[j - 1] + d
+            elif j == 0:
+                cur[j] = prev[0] + d
+            else:
+                cur[j] = min(prev[j], min(prev[j - 1], cur[j - 1])) + d
         prev, cur = cur, prev
     return prev[n_j - 1]
 
