@@ -148,3 +148,40 @@ def test_an_empty_series_or_mismatched_inputs_are_refused() -> None:
         fastdtw([[1.0, 2.0]], [[1.0]], 1)
     with pytest.raises(OscnetError, match="mask"):
         fastdtw([[1.0, 2.0]], [[1.0, 2.0]], 1, mask=[True])
+
+
+def widen_by_the_table(lo: list[int], hi: list[int], k: int, max_j: int) -> tuple[list[int], list[int]]:
+    """The spec's §5.5 table, cell by cell: what FastDTW's SearchWindow.expandSearchWindow does."""
+    lo, hi = list(lo), list(hi)
+    max_i = len(lo) - 1
+
+    def mark(col: int, row: int) -> None:
+        lo[col], hi[col] = min(lo[col], row), max(hi[col], row)
+
+    snapshot = [(c, w) for c in range(max_i + 1) for w in range(lo[c], hi[c] + 1)]
+    for c, w in snapshot:
+        for dc, dw, allowed in ((-1, 1, c != 0 and w != max_j), (0, 1, w != max_j),
+                                (1, 1, c != max_i and w != max_j), (-1, 0, c != 0), (1, 0, c != max_i),
+                                (-1, -1, c != 0 and w != 0), (0, -1, w != 0), (1, -1, c != max_i and w != 0)):
+            if not allowed:
+                continue
+            col, row = c + dc * k, w + dw * k
+            past = max(0, -col, col - max_i, -row, row - max_j)
+            mark(col - dc * past, row - dw * past)
+    return lo, hi
+
+
+def test_widening_the_window_follows_the_specs_table() -> None:
+    """The compiled widening works per column instead of per cell; it must mark the same cells."""
+    from oscnet.dtw.fastdtw import _expand
+
+    rng = np.random.default_rng(5)
+    for _ in range(3000):
+        n_i, n_j = int(rng.integers(1, 25)), int(rng.integers(1, 25))
+        a = rng.integers(0, n_j, n_i)
+        b = np.minimum(a + rng.integers(0, 6, n_i), n_j - 1)
+        k = int(rng.integers(1, 9))
+        lo, hi = a.astype(np.int64), b.astype(np.int64)
+        expected = widen_by_the_table(lo.tolist(), hi.tolist(), k, n_j - 1)
+        _expand(lo, hi, k, n_j - 1)
+        assert (lo.tolist(), hi.tolist()) == expected

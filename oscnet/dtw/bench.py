@@ -19,7 +19,7 @@ from typing import Optional
 
 import numpy as np
 
-from .fastdtw import warm_up
+from .search import warm_up
 from .matcher import DtwMatcher
 from .settings import Downsample, DtwSettings
 

@@ -22,9 +22,9 @@ words:
 Implementation: the recursion is unrolled (coarsen down to the base case, then refine level by
 level); the window is kept as a row range [lo, hi] per column (the only shape FastDTW's
 windows take) and the cost matrix as the concatenation of those column ranges, exactly like
-FastDTW's in-memory matrix. All loops are numba-compiled; `match_windows` runs the whole
-per-input search of the matcher (every example against every candidate window) in one call.
-The results equal the jar's bit for bit (tests/test_dtw_fastdtw.py).
+FastDTW's in-memory matrix. All loops are numba-compiled.
+The results equal the jar's bit for bit (tests/test_dtw_fastdtw.py). The matcher's per-input
+search over examples and windows is in search.py.
 """
 
 from __future__ import annotations
@@ -333,32 +333,6 @@ def _full_dtw(x: np.ndarray, y: np.ndarray, mask: np.ndarray) -> tuple[float, np
     return cells[offsets[n_i] - 1], _traceback(cells, offsets, lo, hi, n_i, n_j)
 
 
-@_jit
-def match_windows(series: np.ndarray, starts: np.ndarray, lengths: np.ndarray, gestures: np.ndarray,
-                  active: np.ndarray, buffer: np.ndarray, window_starts: np.ndarray, radius: int,
-                  mask: np.ndarray, n_gestures: int) -> np.ndarray:
-    """Per-gesture distances for one kept input (spec §3.6): for every example e of an active
-    gesture and every candidate window w, FastDTW(e, w, radius); a gesture's distance is the
-    smallest of its values, +inf when it has none.
-
-    series (p, d): every example's points, example e at rows starts[e] : starts[e] + lengths[e];
-    gestures (e,): each example's gesture index; active (n_gestures,) bool; buffer (n, d): the
-    run buffer, oldest point first; window_starts: the candidate windows are buffer[s:] (§3.5).
-    Returns (n_gestures,) float64.
-    """
-    out = np.full(n_gestures, math.inf)
-    for e in range(starts.shape[0]):
-        g = gestures[e]
-        if not active[g]:
-            continue
-        example = series[starts[e]:starts[e] + lengths[e]]
-        for s in window_starts:
-            d = _fastdtw(example, buffer[s:], radius, mask, False)[0]
-            if d < out[g]:
-                out[g] = d
-    return out
-
-
 def as_series(x: ArrayLike) -> np.ndarray:
     """A time series as a C-contiguous float64 (n, d) array; 1-D input is one value per point."""
     arr = np.ascontiguousarray(x, dtype=np.float64)
@@ -415,13 +389,3 @@ def dtw_path(x: ArrayLike, y: ArrayLike,
     xs, ys = as_series(x), as_series(y)
     dist, path = _full_dtw(xs, ys, _mask_for(xs, ys, mask))
     return float(dist), path
-
-
-def warm_up() -> None:
-    """Compile (or load from numba's disk cache) every kernel, so a first input never stalls."""
-    x = np.arange(20.0).reshape(10, 2)
-    mask = np.ones(2, np.bool_)
-    _fastdtw(x, x[::-1].copy(), 1, mask, True)
-    _full_dtw(x, x, mask)
-    match_windows(x, np.zeros(1, np.int64), np.full(1, 10, np.int64), np.zeros(1, np.int64),
-                  np.ones(1, np.bool_), x, np.zeros(1, np.int64), 1, mask, 1)

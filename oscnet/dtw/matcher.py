@@ -69,7 +69,7 @@ from numpy.typing import ArrayLike
 
 from oscnet.errors import OscnetError
 
-from .fastdtw import match_windows
+from .search import match_windows
 from .gestures import MAX_INT, Example, GestureStore
 from .settings import DEFAULT_THRESHOLD, Downsample, DtwSettings, MinimumLength, RunningType
 
