@@ -308,3 +308,25 @@ def test_circle_flick_and_zigzag_are_recognised_when_stretched_and_noisy() -> No
                 matches = [matcher.push(point)[1] for point in np.r_[performed, np.tile(rest, (30, 1))]]
                 announced = [m for m in matches if m is not None]
                 assert announced[:1] == [gesture], (shape.__name__, duration, rest)
+
+
+def test_an_input_with_nan_is_refused() -> None:
+    with pytest.raises(OscnetError, match="NaN"):
+        scenario_a().push([float("nan"), 0.0])
+
+
+def test_the_run_buffer_keeps_the_longest_window_or_everything_once_per_record() -> None:
+    """Continuous: the buffer holds at most the longest example (downsampled), here 15 points
+    (scenario A's stale maximum). Once per record: every kept input, however long the run."""
+    matcher = scenario_a()
+    matcher.start_running()
+    for k in range(1000):
+        matcher.push([k / 1000, 0.0])
+    assert len(matcher._buffer) == 15
+    assert matcher._buffer.view()[-1].tolist() == [0.998, 0.0]  # the newest kept input (factor 2)
+    matcher = scenario_a(DtwSettings(running_type=RunningType.LABEL_ONCE_PER_RECORD))
+    matcher.start_running()
+    for k in range(1000):
+        matcher.push([k / 1000, 0.0])
+    assert len(matcher._buffer) == 500
+    assert matcher._buffer.view()[:, 0].tolist() == [k / 1000 for k in range(0, 1000, 2)]

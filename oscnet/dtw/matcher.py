@@ -45,7 +45,8 @@ Decisions on the spec's §7 ("what Wekinator does vs what oscnet does"):
 14. Deleting examples during a run: the run goes on with its start-of-run window bounds and
     buffer limit (faithful); after deleting everything it sends all +inf.
 15. **Changed**: nothing here raises on the receive path except OscnetError for a vector of the
-    wrong length; control refusals raise OscnetError with the state unchanged.
+    wrong length or with NaN/infinity (dropped); control refusals raise OscnetError with the
+    state unchanged.
 16. **Changed**: example ids never collide (see gestures.py).
 17, 18, 25, 27: Wekinator save/GUI/Java problems; not applicable (import ignores `viewer`).
 19, 20: FastDTW's argument order and floating point: kept bit for bit (fastdtw.py).
@@ -146,6 +147,8 @@ class DtwMatcher:
         values = np.asarray(vector, dtype=np.float64)
         if values.shape != (self.n_inputs,):
             raise OscnetError(f"an input vector must have {self.n_inputs} values, not {values.size}")
+        if not np.isfinite(values).all():  # NaN would make Python's min and Java's differ (§5.8)
+            raise OscnetError("an input vector must not contain NaN or infinity")
         if self.recording is not None:
             self._recorded.append(values.copy())
             return NOTHING
