@@ -28,7 +28,7 @@ def _reference_pairs() -> list[dict]:
         lines = block.strip().splitlines()
         dims = int(lines[0].split("dims=")[1].split()[0])
 
-        def series(text: str) -> np.ndarray:
+        def series(text: str, dims: int = dims) -> np.ndarray:
             sep = "," if dims == 1 else ";"
             return np.array([[float(v) for v in point.split()] for point in text.split(sep)])
 

@@ -20,9 +20,9 @@ def line(n: int) -> np.ndarray:
     return np.column_stack([np.arange(n, dtype=float), np.zeros(n)])
 
 
-def new_store(settings: DtwSettings = DtwSettings()) -> GestureStore:
+def new_store(settings: DtwSettings | None = None) -> GestureStore:
     store = GestureStore(3, 2)
-    store.apply(settings)  # what a new DTW model does first
+    store.apply(settings or DtwSettings())  # what a new DTW model does first
     return store
 
 

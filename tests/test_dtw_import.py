@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_dtw_matcher import GESTURE_1_A, GESTURE_1_B, GESTURE_2, MAX, RUN, wekinator_trace_a
 
 from oscnet.dtw.settings import Downsample, DtwSettings, MinimumLength
 from oscnet.dtw.wekinator_xml import matcher_from_model, parse_model_xml, parse_output_config, read_model_file
 from oscnet.errors import OscnetError
-from test_dtw_matcher import GESTURE_1_A, GESTURE_1_B, GESTURE_2, MAX, RUN, wekinator_trace_a
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dtw"
 SCENARIO_A = FIXTURES / "ScenarioA"

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, Optional
 
 import numpy as np
 import pytest
 
 from oscnet.dtw.matcher import DtwMatcher
-from oscnet.dtw.settings import DtwSettings, Downsample, MinimumLength, RunningType
+from oscnet.dtw.settings import Downsample, DtwSettings, MinimumLength, RunningType
 from oscnet.errors import OscnetError
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "dtw"
@@ -40,7 +40,7 @@ def record(matcher: DtwMatcher, gesture: int, points: list) -> None:
     matcher.stop_recording()
 
 
-def scenario_a(settings: Optional[DtwSettings] = None, threshold: float = 5.0) -> DtwMatcher:
+def scenario_a(settings: DtwSettings | None = None, threshold: float = 5.0) -> DtwMatcher:
     matcher = DtwMatcher(3, 2, settings, threshold)
     record(matcher, 0, GESTURE_1_A)
     record(matcher, 0, GESTURE_1_B)

@@ -12,7 +12,8 @@ from oscnet.errors import OscnetError
 # Each module has register(subparsers), adding its subcommands with set_defaults(func=...).
 COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing",
                    "oscnet.cli.evaluate"]
-BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz"]
+BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz",
+                 "oscnet.bench.dtw"]
 
 
 def _register_all(subparsers: argparse._SubParsersAction, modules: list[str]) -> None:

@@ -57,7 +57,7 @@ def _paa(x: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     start = 0
     k = 0
     while start < n:
-        end = int(math.floor(step * (k + 1) + 0.5)) - 1  # Java's Math.round, ties up
+        end = math.floor(step * (k + 1) + 0.5) - 1  # Java's Math.round, ties up
         count = end - start + 1
         for dim in range(dims):
             total = 0.0
@@ -135,9 +135,7 @@ def _traceback(cells: np.ndarray, offsets: np.ndarray, lo: np.ndarray, hi: np.nd
             j -= 1
         elif left < diag and left < down:
             i -= 1
-        elif down < diag and down < left:
-            j -= 1
-        elif i <= j:  # left == down < diag: step towards the diagonal
+        elif (down < diag and down < left) or i <= j:
             j -= 1
         else:
             i -= 1

@@ -26,9 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from oscnet.dtw.settings import Downsample, DtwSettings
 from oscnet.errors import OscnetError
-
-from .settings import Downsample, DtwSettings
 
 MAX_INT = 2**31 - 1
 """Java's Integer.MAX_VALUE: the 'no example' value of the minimum sizes."""

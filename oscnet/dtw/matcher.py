@@ -63,18 +63,16 @@ Decisions on the spec's §7 ("what Wekinator does vs what oscnet does"):
 from __future__ import annotations
 
 import math
-from typing import Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from oscnet.dtw.gestures import MAX_INT, Example, GestureStore
+from oscnet.dtw.search import match_windows
+from oscnet.dtw.settings import DEFAULT_THRESHOLD, Downsample, DtwSettings, MinimumLength, RunningType
 from oscnet.errors import OscnetError
 
-from .search import match_windows
-from .gestures import MAX_INT, Example, GestureStore
-from .settings import DEFAULT_THRESHOLD, Downsample, DtwSettings, MinimumLength, RunningType
-
-Report = tuple[Optional[np.ndarray], Optional[int]]
+Report = tuple[np.ndarray | None, int | None]
 """(distances to send or None, gesture index whose match message goes first or None)."""
 NOTHING: Report = (None, None)
 
@@ -82,7 +80,7 @@ NOTHING: Report = (None, None)
 class RunBuffer:
     """The run's kept inputs, oldest first, at most `limit` (None: unbounded); O(1) appends."""
 
-    def __init__(self, n_inputs: int, limit: Optional[int]) -> None:
+    def __init__(self, n_inputs: int, limit: int | None) -> None:
         self.limit = limit
         capacity = 256 if limit is None else max(2 * limit, 16)
         self._data = np.empty((capacity, n_inputs))
@@ -115,7 +113,7 @@ class RunBuffer:
 class DtwMatcher:
     """One DTW output: its gestures' examples, settings, threshold, recording and running."""
 
-    def __init__(self, n_gestures: int, n_inputs: int, settings: Optional[DtwSettings] = None,
+    def __init__(self, n_gestures: int, n_inputs: int, settings: DtwSettings | None = None,
                  threshold: float = DEFAULT_THRESHOLD) -> None:
         self.store = GestureStore(n_gestures, n_inputs)
         self.settings = settings or DtwSettings()
@@ -124,7 +122,7 @@ class DtwMatcher:
         self.active = np.ones(n_gestures, dtype=np.bool_)
         self.mask = np.ones(n_inputs, dtype=np.bool_)
         self.current_match = -1
-        self.recording: Optional[int] = None
+        self.recording: int | None = None
         self.running = False
         self._recorded: list[np.ndarray] = []
         self._resume_after_recording = False
@@ -176,7 +174,7 @@ class DtwMatcher:
         self._recorded = []
         return report
 
-    def stop_recording(self) -> Optional[Example]:
+    def stop_recording(self) -> Example | None:
         """Stop recording: store the example (None if no input arrived: nothing is stored) and
         resume the run that the recording paused."""
         if self.recording is None:
@@ -271,7 +269,7 @@ class DtwMatcher:
     def _start_run(self) -> None:
         """§3.4: empty buffer; continuous runs fix the window bounds and the buffer limit now."""
         store = self.store
-        limit: Optional[int] = None
+        limit: int | None = None
         if self.settings.running_type is RunningType.LABEL_CONTINUOUSLY:
             self._bounds = self._window_bounds(store.min_size, store.max_size, store.min_ds, store.max_ds)
             limit = self._bounds[1]

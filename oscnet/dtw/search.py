@@ -12,7 +12,7 @@ import math
 import numba
 import numpy as np
 
-from .fastdtw import _fastdtw, _full_dtw
+from oscnet.dtw.fastdtw import _fastdtw, _full_dtw
 
 _jit = numba.njit(cache=True, nogil=True)
 

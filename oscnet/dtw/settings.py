@@ -87,7 +87,7 @@ class DtwSettings:
         return {key: (value.value if isinstance(value, Enum) else value) for key, value in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "DtwSettings":
+    def from_dict(cls, data: dict[str, Any]) -> DtwSettings:
         """The inverse of `to_dict`; missing keys take the defaults, unknown keys are refused."""
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known

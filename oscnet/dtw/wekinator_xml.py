@@ -33,11 +33,10 @@ from pathlib import Path
 
 import numpy as np
 
+from oscnet.dtw.gestures import Example
+from oscnet.dtw.matcher import DtwMatcher
+from oscnet.dtw.settings import Downsample, DtwSettings
 from oscnet.errors import OscnetError
-
-from .gestures import Example
-from .matcher import DtwMatcher
-from .settings import Downsample, DtwSettings
 
 _EXAMPLE = "wekimini.learning.dtw.DtwExample"
 _DTW_OUTPUT = "wekimini.osc.OSCDtwOutput"

@@ -8,20 +8,20 @@ is; those are the latency spikes), and the mean as a share of the input period. 
 the thread's CPU time (`time.thread_time`), so other processes on a busy machine do not
 count; `wall_mean_us` is the wall-clock mean for comparison.
 
-    python -c "from oscnet.dtw.bench import main; main()"
+    oscnet bench dtw
 """
 
 from __future__ import annotations
 
+import argparse
 import time
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
-from .search import warm_up
-from .matcher import DtwMatcher
-from .settings import Downsample, DtwSettings
+from oscnet.dtw.matcher import DtwMatcher
+from oscnet.dtw.search import warm_up
+from oscnet.dtw.settings import Downsample, DtwSettings
 
 
 @dataclass
@@ -63,7 +63,7 @@ def _resample(shape: np.ndarray, n: int) -> np.ndarray:
 
 
 def run(gesture_counts: tuple[int, ...] = (3, 10, 30), examples: int = 5, points: int = 100,
-        rate_hz: float = 100.0, inputs: int = 3000, settings: Optional[DtwSettings] = None,
+        rate_hz: float = 100.0, inputs: int = 3000, settings: DtwSettings | None = None,
         seed: int = 0) -> list[BenchResult]:
     """Time `push` for each number of gestures; settings default to Wekinator's defaults."""
     warm_up()
@@ -108,6 +108,11 @@ def run(gesture_counts: tuple[int, ...] = (3, 10, 30), examples: int = 5, points
             matched_max_us=float(times[matched].max()), period_share=float(times.mean() / period_us),
             wall_mean_us=wall_us))
     return results
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser("dtw", help="DTW matching cost per input against the 100 Hz input period")
+    p.set_defaults(func=lambda args: main())
 
 
 def main() -> None:
