@@ -31,6 +31,7 @@ INDEX = json.loads((FIXTURES / "index.json").read_text())
 SHARED = Path(os.environ.get("OSCNET_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 PROJECTS = SHARED / "data" / "wekinator-projects"
 TOLERANCE = 1e-9
+POW_DRIFT = 1e-5  # observed at most 1.9e-6 (Ryan's 30 inputs, x^10, colinear kept)
 
 
 def read_arff(path: Path) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -71,9 +72,9 @@ def fixture_data(entry: dict) -> tuple[np.ndarray, np.ndarray, list[str]]:
     return project_outputs()[entry["set"]]
 
 
-def weka_run(entry: dict) -> tuple[str, str, np.ndarray]:
+def weka_run(name: str) -> tuple[str, str, np.ndarray]:
     """(options, model text, predictions) from a fixture file written by WekaRun.java."""
-    text = (FIXTURES / f"{entry['name']}.txt").read_text()
+    text = (FIXTURES / f"{name}.txt").read_text()
     options = text.split("=== options\n")[1].split("\n")[0]
     model = text.split("=== model\n")[1].split("\n=== build-ms\n")[0]
     predictions = np.array([float(v) for v in text.split("=== predictions\n")[1].split()])
@@ -100,13 +101,44 @@ def assert_close(ours: np.ndarray, weka: np.ndarray) -> None:
 
 @pytest.mark.parametrize("entry", INDEX, ids=[e["name"] for e in INDEX])
 def test_predictions_and_model_text_equal_wekas(entry):
-    options, weka_text, weka_predictions = weka_run(entry)
+    """Same model text, character for character, and the same prediction for every training row.
+
+    For x^j, oscnet computes the correctly rounded power. Where Java's Math.pow rounded some of
+    them the other way (entry["pow_mismatches"] > 0), the reference is Weka's run on the correctly
+    rounded powers, `<name>.exactpow.txt`; the next test compares with the Math.pow run."""
+    options, weka_text, weka_predictions = weka_run(entry.get("exact_pow_fixture") or entry["name"])
     assert options == " ".join(entry["options"])
     model, x = train(entry)
     assert model.text() == weka_text
     # Weka's test file is the training file: every row in order, missing inputs and rows with a
     # missing class included.
     assert_close(model.predict_rows(x), weka_predictions)
+
+
+POW_ENTRIES = [e for e in INDEX if e.get("exact_pow_fixture")]
+
+
+@pytest.mark.parametrize("entry", POW_ENTRIES, ids=[e["name"] for e in POW_ENTRIES])
+def test_where_javas_math_pow_rounds_differently_predictions_drift_only_slightly(entry):
+    """Java's Math.pow (HotSpot, x86-64) is 1 ulp away from the correctly rounded power for about
+    1 value in 1000 (and other JVMs round differently again). Mostly this changes nothing or the
+    last few bits. But with 30 inputs raised to x^7 or x^10 and colinear attributes kept, the
+    normal equations are so ill-conditioned that a few hundred 1-ulp changes move up to 19 of 300
+    coefficients in their 4th printed decimal, and the fitted values by up to 2e-6. The model
+    keeps the same attributes, and predicts within POW_DRIFT of Wekinator on this JVM."""
+    _, weka_text, weka_predictions = weka_run(entry["name"])
+    model, x = train(entry)
+    names = [line.split(" * ")[-1] for line in model.text().split("\n") if " * " in line]
+    assert names == [line.split(" * ")[-1] for line in weka_text.split("\n") if " * " in line]
+    ours = model.predict_rows(x)
+    drift = np.max(np.abs(ours - weka_predictions) / np.maximum(1.0, np.abs(weka_predictions)))
+    assert drift <= POW_DRIFT
+
+
+def test_javas_math_pow_and_the_correctly_rounded_power_rarely_differ():
+    powered = [e for e in INDEX if e["E"] >= 3]  # x^1 and x^2 (x*x) are always identical
+    values = sum(e["n_rows"] * e["n_inputs"] * (e["E"] - 2) for e in powered)
+    assert sum(e["pow_mismatches"] for e in powered) / values < 0.005
 
 
 def test_the_fixtures_cover_every_option_and_the_exponents_real_projects_use():
@@ -162,7 +194,8 @@ def test_polynomial_inputs_are_named_as_wekinator_names_them():
 def test_java_pow_is_x_times_x_for_squares_and_correctly_rounded_above():
     rng = random.Random(7)
     xs = np.array([rng.uniform(-130, 130) for _ in range(2000)] + [0.0, -0.0, 1e-300, 1e300, np.nan])
-    assert np.array_equal(java_pow(xs, 2), xs * xs, equal_nan=True)
+    with np.errstate(over="ignore"):  # 1e300 squared is inf, in Java too
+        assert np.array_equal(java_pow(xs, 2), xs * xs, equal_nan=True)
     for j in (3, 7, 10):
         got = java_pow(xs, j)
         for x, g in zip(xs[:300], got[:300]):

@@ -55,6 +55,7 @@ from .linear_math import (
     cross,
     gram,
     polynomial_features,
+    predict_filled,
     ridge_solve,
     squared_error,
     weka_number,
@@ -119,26 +120,23 @@ class LinearModel:
     recipe: str = NAME
     kind: str = "numeric"
     class_labels: list[str] = field(default_factory=list)
+    cols: np.ndarray = field(init=False, repr=False, compare=False)  # indices of `selected`
 
-    def _features(self, raw: np.ndarray) -> np.ndarray:
-        """(n, d) raw inputs -> (n, p) what Weka's filters hand to the regression."""
-        z = polynomial_features(raw, self.options["E"]) if self.options["E"] != 1 else raw.copy()
-        missing = np.isnan(z)
-        if missing.any():
-            z[missing] = np.broadcast_to(self.fill, z.shape)[missing]
-        return z
+    def __post_init__(self) -> None:
+        self.cols = np.flatnonzero(self.selected)
 
     def predict(self, raw: np.ndarray) -> np.ndarray:
-        """raw (d,) or (n, d) inputs (NaN = missing) -> prediction(s), shape () or (n,)."""
+        """raw (d,) or (n, d) inputs (NaN = missing) -> prediction(s), shape () or (n,).
+
+        The inputs go through the polynomial transform, a NaN becomes the training mean (of the
+        transformed attribute), then 0 + coef1*z1 + coef2*z2 + ... + intercept, as Weka sums."""
         arr = np.asarray(raw, dtype=np.float64)
         rows = np.atleast_2d(arr)
         if rows.shape[-1] != len(self.input_names):
             raise OscnetError(f"this model takes {len(self.input_names)} inputs, got {rows.shape[-1]}")
-        z = self._features(rows)
-        acc = np.zeros(len(z))
-        for coef, col in zip(self.coefficients[:-1], np.flatnonzero(self.selected)):
-            acc = acc + coef * z[:, col]
-        out = acc + self.coefficients[-1]
+        z = polynomial_features(rows, self.options["E"]) if self.options["E"] != 1 else rows
+        out = predict_filled(np.ascontiguousarray(z), self.fill, self.cols,
+                             self.coefficients[:-1], float(self.coefficients[-1]))
         return out[0] if arr.ndim == 1 else out
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:

@@ -27,6 +27,7 @@ is here too (`weka_number`).
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import numba
@@ -44,39 +45,31 @@ _SPLIT = 134217729.0  # 2**27 + 1: Veltkamp's constant, splits a double into two
 # ------------------------------------------------------------------------------------------
 
 def java_pow(x: np.ndarray, j: int) -> np.ndarray:
-    """x**j correctly rounded, elementwise; x any shape, NaN stays NaN, j a whole number >= 1.
-
-    Java: pow(x, 1) is x and pow(x, 2) is x*x exactly. For larger j the power is carried in
-    double-double arithmetic (about 104 bits), then rounded once; the rare values that lie
-    too close to a rounding boundary (or overflow, underflow, are infinite) are redone exactly
-    with fractions.
-    """
+    """Math.pow(x, j) as oscnet computes it: x**j correctly rounded, elementwise, for whole j >= 1
+    (pow(x, 1) = x and pow(x, 2) = x*x exactly, as in Java). NaN stays NaN."""
     x = np.asarray(x, dtype=np.float64)
-    if j == 1:
+    return polynomial_features(x.reshape(-1, 1), j)[:, j - 1].reshape(x.shape)
+
+
+def polynomial_features(x: np.ndarray, exponent: int) -> np.ndarray:
+    """Wekinator's LinearRegressionAttributeTransformer: (n, d) -> (n, d*E).
+
+    Input-major, no cross terms: columns x1^1..x1^E, x2^1..x2^E, ... (NaN stays NaN). Powers
+    above 2 are carried in double-double arithmetic (about 104 bits) and rounded once; the rare
+    values that land too close to a rounding boundary (or overflow, underflow, are infinite) are
+    redone exactly with fractions."""
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if exponent == 1:
         return x.copy()
-    if j == 2:
-        return x * x
-    with np.errstate(all="ignore"):
-        hi, lo = x.copy(), np.zeros_like(x)
-        for _ in range(j - 1):
-            p, e = _two_prod(hi, x)
-            e = e + lo * x
-            hi = p + e
-            lo = e - (hi - p)
-        r = hi + lo
-        t = lo - (r - hi)  # hi + lo == r + t exactly
-        margin = 0.5 * np.spacing(np.abs(r)) - np.abs(t)  # distance to the nearest tie
-        mantissa = np.frexp(np.abs(r))[0]
-        unsure = ~np.isfinite(r) | (np.abs(r) < 1e-280) | (np.abs(x) > 1e290) \
-            | (margin <= np.abs(r) * 2.0 ** -90) | (mantissa == 0.5)
-    unsure &= ~np.isnan(x)
-    for idx in zip(*np.nonzero(unsure)):
-        r[idx] = _exact_pow(float(x[idx]), j)
-    return r
+    out, unsure = _power_features(x, exponent)
+    for r, c in zip(*np.nonzero(unsure)):
+        out[r, c] = _exact_pow(float(x[r, c // exponent]), int(c % exponent) + 1)
+    return out
 
 
-def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(p, e) with p = fl(a*b) and p + e == a*b exactly (Dekker), without a fused multiply-add."""
+@_jit
+def _two_prod(a, b):  # pragma: no cover - compiled
+    """(p, e) with p = fl(a*b) and p + e == a*b exactly (Dekker; no fused multiply-add)."""
     p = a * b
     c = _SPLIT * a
     ah = c - (c - a)
@@ -84,29 +77,55 @@ def _two_prod(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     c = _SPLIT * b
     bh = c - (c - b)
     bl = b - bh
-    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
-    return p, e
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+@_jit
+def _power_features(x, e):  # pragma: no cover - compiled
+    """(out (n, d*e), unsure (n, d*e)): powers of x as described in polynomial_features; unsure
+    marks the entries to recompute exactly."""
+    n, d = x.shape
+    out = np.empty((n, d * e))
+    unsure = np.zeros((n, d * e), dtype=np.bool_)
+    for r in range(n):
+        for b in range(d):
+            v = x[r, b]
+            base = b * e
+            out[r, base] = v
+            out[r, base + 1] = v * v
+            if np.isnan(v) or v == 0.0:
+                for j in range(3, e + 1):  # NaN stays NaN; pow(-0.0, odd) is -0.0
+                    out[r, base + j - 1] = v if j % 2 == 1 else v * v
+                continue
+            hi, lo = _two_prod(v, v)
+            for j in range(3, e + 1):
+                p, err = _two_prod(hi, v)
+                err = err + lo * v
+                hi = p + err
+                lo = err - (hi - p)
+                res = hi + lo
+                t = lo - (res - hi)  # hi + lo == res + t exactly
+                out[r, base + j - 1] = res
+                a = abs(res)
+                if not (a < 1e300) or a < 1e-280 or abs(v) > 1e290:
+                    unsure[r, base + j - 1] = True
+                    continue
+                m, ex = math.frexp(a)
+                half_ulp = math.ldexp(1.0, ex - 54)
+                if m == 0.5 or half_ulp - abs(t) <= a * 2.0 ** -90:
+                    unsure[r, base + j - 1] = True
+    return out, unsure
 
 
 def _exact_pow(x: float, j: int) -> float:
     """x**j rounded once, from the exact rational power (slow; for the few doubtful values)."""
-    if not np.isfinite(x):
+    j = int(j)  # Fraction ** numpy integer would fall back to float arithmetic
+    if not math.isfinite(x):
         return float(np.power(x, float(j)))
     try:
         return float(Fraction(x) ** j)
     except OverflowError:
-        return float("-inf") if x < 0 and j % 2 else float("inf")
-
-
-def polynomial_features(x: np.ndarray, exponent: int) -> np.ndarray:
-    """Wekinator's LinearRegressionAttributeTransformer: (n, d) -> (n, d*E).
-
-    Input-major, no cross terms: columns x1^1..x1^E, x2^1..x2^E, ... (NaN stays NaN)."""
-    n, d = x.shape
-    out = np.empty((n, d * exponent))
-    for j in range(1, exponent + 1):
-        out[:, j - 1::exponent] = java_pow(x, j)
-    return out
+        return -math.inf if x < 0 and j % 2 else math.inf
 
 
 # ------------------------------------------------------------------------------------------
@@ -133,14 +152,17 @@ def column_sums(x):  # pragma: no cover - compiled
 
 @_jit
 def gram(z):  # pragma: no cover - compiled
-    """z'z for z (n, k): entry (a, b) is the running sum over rows of z[r, a] * z[r, b]."""
+    """z'z for z (n, k): entry (a, b) is the running sum over rows of z[r, a] * z[r, b].
+
+    Rows outermost, so z is read once; each entry still gets its terms in row order."""
     n, k = z.shape
     out = np.zeros((k, k))
-    for a in range(k):
-        for r in range(n):
+    for r in range(n):
+        for a in range(k):
             za = z[r, a]
             for b in range(a, k):
                 out[a, b] += za * z[r, b]
+    for a in range(k):
         for b in range(a + 1, k):
             out[b, a] = out[a, b]
     return out
@@ -205,6 +227,22 @@ def lu_solve(a, b):  # pragma: no cover - compiled
         for i in range(q):
             x[i] -= x[q] * lu[i, q]
     return x, True
+
+
+@_jit
+def predict_filled(z, fill, cols, coefs, intercept):  # pragma: no cover - compiled
+    """Weka's regressionPrediction for each row of z (n, p): a NaN becomes fill[col] (the training
+    mean, as ReplaceMissingValues), then 0 + coefs[0]*z[r, cols[0]] + ... + intercept."""
+    out = np.empty(z.shape[0])
+    for r in range(z.shape[0]):
+        acc = 0.0
+        for c in range(cols.shape[0]):
+            v = z[r, cols[c]]
+            if np.isnan(v):
+                v = fill[cols[c]]
+            acc += coefs[c] * v
+        out[r] = acc + intercept
+    return out
 
 
 @_jit
