@@ -13,6 +13,12 @@ transform is applied to every row it predicts. Options here (Weka's / Wekinator'
   C=False is Wekinator's "Remove colinear inputs".
 The ridge is always Weka's default 1.0E-8 (Wekinator never changes it).
 
+x^j is computed correctly rounded, where Java's Math.pow (HotSpot on x86-64) is 1 ulp off for
+about 1 value in 1000 when j >= 3 (and other JVMs differ again). Everything after the transform
+reproduces Weka's operations in Weka's order (linear_math), so oscnet equals Weka to the last bit
+on the same transformed numbers; the pow differences move predictions by at most ~2e-6 on the
+real projects tested (30 inputs, x^10, colinear attributes kept), usually by nothing.
+
 What Weka does (read from its bytecode and checked against the jar; no Weka code copied):
 
 1. Rows with a missing class are dropped; none left -> Weka refuses ("Not enough training
@@ -33,8 +39,8 @@ What Weka does (read from its bytecode and checked against the jar; no Weka code
    the largest standardised coefficient |coef * sd / class sd| if it exceeds 1.5 (first wins ties),
    until none does. With a constant class these ratios are infinite (or NaN for a 0 coefficient).
 6. Selection against the Akaike value of the model after step 5 (p = selected + 1 parameters,
-   SE = running sum of squared training errors): start = n + p; a candidate with q attributes
-   scores SE_candidate / SE_full * (n - p) + 2*q. M5 repeatedly tries dropping the attribute with
+   SE = running sum of squared training errors): start = n + p; in pass k a candidate (one
+   attribute fewer) scores SE_candidate / SE_full * (n - p) + 2*(p - k). M5 repeatedly tries dropping the attribute with
    the smallest standardised coefficient and keeps the drop only if the score improves. Greedy,
    in each pass, tries dropping each attribute in turn and keeps the single best strict
    improvement, until a pass improves nothing.
@@ -181,10 +187,11 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
     if class_labels is not None:
         raise OscnetError("linear regression predicts numbers only; this output is a classifier "
                           "(choose a classification recipe, e.g. knn, for it)")
-    x = np.asarray(x, dtype=np.float64).reshape(len(y), -1)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape[1] != len(input_names):
-        raise OscnetError(f"{len(input_names)} input names for {x.shape[1]} input columns")
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64).reshape(-1)
+    if x.shape != (len(y), len(input_names)):
+        raise OscnetError(f"inputs of shape {x.shape} do not match {len(y)} examples of "
+                          f"{len(input_names)} inputs")
     keep = ~np.isnan(y)
     x, y = x[keep], y[keep]
     if len(y) == 0:
@@ -197,6 +204,14 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
     return LinearModel(input_names=list(input_names), class_name=class_name, options=opts,
                        attributes=attributes, weka_class_name=weka_class, fill=fill,
                        selected=selected, coefficients=coefficients)
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's disk cache) every kernel, so a first training never stalls
+    (about 4 s the very first time on a machine, well under a second afterwards)."""
+    x = np.array([[0.0, 1.0], [1.0, 0.5], [2.0, np.nan], [3.0, 2.0]])
+    fit(x, np.array([0.0, 1.0, 2.0, 2.5]), ["a", "b"], "y", None, {"E": 3, "S": 2, "C": False}) \
+        .predict(x[0])
 
 
 def _replace_missing(z: np.ndarray) -> np.ndarray:
