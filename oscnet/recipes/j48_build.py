@@ -1,0 +1,418 @@
+"""Growing and pruning a J48 tree the way Weka 3.6 does (see j48.py for the rules in words).
+
+A node keeps Weka's ``Distribution`` as arrays: ``pcb`` (B, C) weight per branch and class,
+``pb`` (B,) per branch, ``pc`` (C,) per class, ``tot``; B is 2 for a split and 1 for a leaf.
+A node also keeps the training rows that reach it (``idx`` into x, with weights ``w``) in
+Weka's order, because pruning re-splits them. Sums run in Weka's order (see treeutil.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+from scipy.special import ndtri
+
+from oscnet.recipes.treeutil import class_sums, eq, gr, gr_or_eq, seq_sum, sm_or_eq, weka_sort
+
+LOG2 = math.log(2.0)
+MAX_VALUE = 1.7976931348623157e308
+SMALL = 1e-6
+
+
+@njit(cache=True, error_model="numpy")
+def _xlogx(v: float) -> float:
+    """EntropyBasedSplitCrit.logFunc: v log2 v, and 0 below 1e-6."""
+    return 0.0 if v < 1e-6 else v * math.log(v) / LOG2
+
+
+@njit(cache=True, error_model="numpy")
+def _numeric_split(v: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int, min_obj: float,
+                   sow: float) -> tuple[bool, float, float, float, np.ndarray, np.ndarray,
+                                        np.ndarray, float]:
+    """C45Split on one numeric input: v, y, w (m,) in sorted order, NaN last. Returns (usable,
+    info gain, gain ratio, split point, pcb (2, C), pb (2,), pc (C,), tot)."""
+    m = v.shape[0]
+    pcb = np.zeros((2, n_classes))
+    pb = np.zeros(2)
+    pc = np.zeros(n_classes)
+    tot = 0.0
+    first_miss = 0
+    while first_miss < m and not np.isnan(v[first_miss]):
+        c = y[first_miss]
+        pcb[1, c] += w[first_miss]
+        pb[1] += w[first_miss]
+        pc[c] += w[first_miss]
+        tot += w[first_miss]
+        first_miss += 1
+    min_split = 0.1 * tot / n_classes
+    if min_split - min_obj < SMALL or min_split <= min_obj:
+        min_split = min_obj
+    elif min_split - 25.0 > SMALL:
+        min_split = 25.0
+    if 2 * min_split - first_miss > SMALL:
+        return False, 0.0, 0.0, 0.0, pcb, pb, pc, tot
+    old_ent = 0.0
+    for j in range(n_classes):
+        old_ent += _xlogx(pc[j])
+    old_ent = _xlogx(tot) - old_ent
+    gain = 0.0
+    split_index = -1
+    n_candidates = 0
+    last = 0
+    for nxt in range(1, first_miss):
+        if v[nxt - 1] + 1e-5 < v[nxt]:
+            for k in range(last, nxt):  # rows last..nxt-1 move to the lower branch
+                c = y[k]
+                pcb[1, c] -= w[k]
+                pcb[0, c] += w[k]
+                pb[1] -= w[k]
+                pb[0] += w[k]
+            if (min_split - pb[0] < SMALL or pb[0] >= min_split) and \
+                    (min_split - pb[1] < SMALL or pb[1] >= min_split):
+                new_ent = 0.0
+                for b in range(2):
+                    for j in range(n_classes):
+                        new_ent += _xlogx(pcb[b, j])
+                    new_ent -= _xlogx(pb[b])
+                num = (1 - (sow - tot) / sow) * (old_ent + new_ent)
+                g = 0.0 if (num == 0 or (num < SMALL and -num < SMALL)) else num / tot
+                if g - gain > SMALL:
+                    gain = g
+                    split_index = nxt - 1
+                n_candidates += 1
+            last = nxt
+    if n_candidates == 0:
+        return False, 0.0, 0.0, 0.0, pcb, pb, pc, tot
+    gain = gain - (math.log(n_candidates) / LOG2) / sow  # the MDL cost of choosing the cut
+    if gain < SMALL:
+        return False, gain, 0.0, 0.0, pcb, pb, pc, tot
+    point = (v[split_index + 1] + v[split_index]) / 2
+    if point == v[split_index + 1]:
+        point = v[split_index]
+    pcb = np.zeros((2, n_classes))
+    pb = np.zeros(2)
+    pc = np.zeros(n_classes)
+    tot = 0.0
+    for b, lo, hi in ((0, 0, split_index + 1), (1, split_index + 1, first_miss)):
+        s = 0.0
+        for k in range(lo, hi):
+            s += w[k]
+            pcb[b, y[k]] += w[k]
+            pc[y[k]] += w[k]
+        pb[b] += s
+        tot += s
+    split_ent = 0.0
+    if tot > SMALL:
+        split_ent = -_xlogx(pb[0]) - _xlogx(pb[1]) - _xlogx(sow - tot) + _xlogx(sow)
+    ratio = 0.0
+    if not (split_ent == 0 or (split_ent < SMALL and -split_ent < SMALL)):
+        ratio = gain / (split_ent / sow)
+    return True, gain, ratio, point, pcb, pb, pc, tot
+
+
+@njit(cache=True, error_model="numpy")
+def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n_classes: int,
+                 min_obj: float) -> tuple[int, float, np.ndarray, np.ndarray, np.ndarray, float,
+                                          np.ndarray, float, np.ndarray]:
+    """C45ModelSelection on the rows idx (m,) with weights w (m,). Returns (input or -1 for a
+    leaf, split point before it moves onto a data value, pcb, pb, pc, tot of the split with the
+    missing rows spread over both branches, the node's class weights (C,), its total weight,
+    and the row order (m,) Weka leaves the rows in)."""
+    m = idx.shape[0]
+    d = x.shape[1]
+    pc1 = np.zeros(n_classes)
+    tot1 = 0.0
+    for k in range(m):
+        pc1[y[idx[k]]] += w[k]
+        tot1 += w[k]
+    order = np.arange(m)
+    best_c = 0  # Distribution.maxClass
+    best_v = 0.0
+    for j in range(n_classes):
+        if pc1[j] - best_v > SMALL:
+            best_c = j
+            best_v = pc1[j]
+    empty2 = np.zeros((2, n_classes))
+    leaf = (-1, 0.0, empty2, np.zeros(2), np.zeros(n_classes), 0.0, pc1, tot1, order)
+    if 2 * min_obj - tot1 > SMALL or abs(tot1 - pc1[best_c]) < SMALL:
+        return leaf
+    ok = np.zeros(d, dtype=np.bool_)
+    gains = np.zeros(d)
+    ratios = np.zeros(d)
+    points = np.zeros(d)
+    pcbs = np.zeros((d, 2, n_classes))
+    pbs = np.zeros((d, 2))
+    pcs = np.zeros((d, n_classes))
+    tots = np.zeros(d)
+    v = np.empty(m)
+    ys = np.empty(m, dtype=np.int64)
+    ws = np.empty(m)
+    for a in range(d):
+        for k in range(m):
+            v[k] = x[idx[order[k]], a]
+        order = order[weka_sort(v)]
+        for k in range(m):
+            v[k] = x[idx[order[k]], a]
+            ys[k] = y[idx[order[k]]]
+            ws[k] = w[order[k]]
+        res = _numeric_split(v, ys, ws, n_classes, min_obj, tot1)
+        ok[a], gains[a], ratios[a], points[a] = res[0], res[1], res[2], res[3]
+        pcbs[a], pbs[a], pcs[a], tots[a] = res[4], res[5], res[6], res[7]
+    average = 0.0
+    n_valid = 0
+    for a in range(d):
+        if ok[a]:
+            average += gains[a]
+            n_valid += 1
+    leaf = (-1, 0.0, empty2, np.zeros(2), np.zeros(n_classes), 0.0, pc1, tot1, order)
+    if n_valid == 0:
+        return leaf
+    average /= n_valid
+    best = -1
+    best_ratio = 0.0
+    for a in range(d):
+        if ok[a] and gains[a] >= average - 1e-3 and ratios[a] - best_ratio > SMALL:
+            best = a
+            best_ratio = ratios[a]
+    if abs(best_ratio) < SMALL:
+        return leaf
+    pcb, pb, pc, tot = pcbs[best].copy(), pbs[best].copy(), pcs[best].copy(), tots[best]
+    probs = np.full(2, 0.5) if abs(tot) < SMALL else pb / tot
+    for k in range(m):  # rows missing this input join both branches, in proportion
+        i = idx[order[k]]
+        if np.isnan(x[i, best]):
+            c = y[i]
+            pc[c] += w[order[k]]
+            tot += w[order[k]]
+            for b in range(2):
+                share = probs[b] * w[order[k]]
+                pcb[b, c] += share
+                pb[b] += share
+    return best, points[best], pcb, pb, pc, tot, pc1, tot1, order
+
+
+@njit(cache=True, error_model="numpy")
+def onto_data_value(values: np.ndarray, point: float) -> float:
+    """C45Split.setSplitPoint: the largest value of values (n,) (all training rows, in order)
+    at or below the split point, both compared with Weka's 1e-6 tolerance."""
+    new = -MAX_VALUE
+    for v in values:
+        if not np.isnan(v) and v - new > SMALL and (v - point < SMALL or v <= point):
+            new = v
+    return new
+
+
+@njit(cache=True, error_model="numpy")
+def reset_distribution(v: np.ndarray, y: np.ndarray, w: np.ndarray, point: float,
+                       n_classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """C45Split.resetDistribution: the split's (pcb, pb, pc, tot) for rows with values v,
+    classes y and weights w (m,): known rows to their branch, then missing ones spread."""
+    pcb = np.zeros((2, n_classes))
+    pb = np.zeros(2)
+    pc = np.zeros(n_classes)
+    tot = 0.0
+    for k in range(v.shape[0]):
+        if not np.isnan(v[k]):
+            b = 0 if (v[k] - point < SMALL or v[k] <= point) else 1
+            pcb[b, y[k]] += w[k]
+            pb[b] += w[k]
+            pc[y[k]] += w[k]
+            tot += w[k]
+    probs = np.full(2, 0.5) if abs(tot) < SMALL else pb / tot
+    for k in range(v.shape[0]):
+        if np.isnan(v[k]):
+            pc[y[k]] += w[k]
+            tot += w[k]
+            for b in range(2):
+                share = probs[b] * w[k]
+                pcb[b, y[k]] += share
+                pb[b] += share
+    return pcb, pb, pc, tot
+
+
+@dataclass
+class Node:
+    att: int  # -1: leaf
+    split: float
+    pcb: np.ndarray
+    pb: np.ndarray
+    pc: np.ndarray
+    tot: float
+    empty: bool
+    idx: np.ndarray
+    w: np.ndarray
+    sons: list["Node"] = field(default_factory=list)
+
+    def make_leaf(self) -> None:
+        """Replace the subtree by a leaf with this node's class weights (Weka's NoSplit)."""
+        self.att, self.sons = -1, []
+        self.pcb, self.pb = self.pc[None, :].copy(), np.array([self.tot])
+
+
+@dataclass
+class Grower:
+    """One J48 build: x (n, d), class indices y (n,), all_x (N, d) = every row J48 was given
+    (rows with a missing class too: split points move onto their values as well)."""
+
+    x: np.ndarray
+    y: np.ndarray
+    all_x: np.ndarray
+    n_classes: int
+    min_obj: float
+    cf: float
+
+    def grow(self, idx: np.ndarray, w: np.ndarray) -> Node:
+        att, point, pcb, pb, pc, tot, pc1, tot1, order = select_split(
+            self.x, self.y, idx, w, self.n_classes, float(self.min_obj))
+        idx, w = idx[order], w[order]
+        if att < 0:
+            return Node(-1, 0.0, pc1[None, :].copy(), np.array([tot1]), pc1, tot1,
+                        eq(seq_sum(w), 0.0), idx, w)
+        point = onto_data_value(self.all_x[:, att], point)
+        node = Node(int(att), float(point), pcb, pb, pc, float(tot), False, idx, w)
+        node.sons = [self.grow(i, ww) for i, ww in self.split(node, idx, w)]
+        return node
+
+    def split(self, node: Node, idx: np.ndarray, w: np.ndarray
+              ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """ClassifierSplitModel.split: rows to their branch; a row missing the input goes to
+        each branch with its weight times the branch's share (if that share is > 1e-6)."""
+        v = self.x[idx, node.att]
+        missing = np.isnan(v)
+        lower = ~missing & ((v - node.split < SMALL) | (v <= node.split))
+        out = []
+        for b, side in enumerate((lower, ~missing & ~lower)):
+            share = node.pb[b] / node.tot
+            take = side | missing if gr(share, 0.0) else side
+            out.append((idx[take], np.where(missing, share * w, w)[take]))
+        return out
+
+    def distribution_of(self, node: Node, idx: np.ndarray, w: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """The node's model re-counted on other rows (Weka's resetDistribution)."""
+        if node.att < 0:
+            pc, tot = class_sums(self.y[idx], w, self.n_classes)
+            return pc[None, :].copy(), np.array([tot]), pc, tot
+        pcb, pb, pc, tot = reset_distribution(self.x[idx, node.att], self.y[idx], w, node.split,
+                                              self.n_classes)
+        return pcb, pb, pc, float(tot)
+
+    # --- pruning (C45PruneableClassifierTree: collapse, then prune with subtree raising) ---
+
+    def collapse(self, node: Node) -> None:
+        """A subtree that makes no fewer training errors than its root as a leaf goes."""
+        if node.att < 0:
+            return
+        if training_errors(node) >= incorrect(node.pc, node.tot) - 1e-3:
+            node.make_leaf()
+        else:
+            for son in node.sons:
+                self.collapse(son)
+
+    def prune(self, node: Node) -> None:
+        if node.att < 0:
+            return
+        for son in node.sons:
+            self.prune(son)
+        largest = 0
+        biggest = 0.0
+        for b, weight in enumerate(node.pb):  # the last branch of the largest weight
+            if gr_or_eq(weight, biggest):
+                biggest, largest = weight, b
+        errors_largest = self.branch_errors(node.sons[largest], node.idx, node.w)
+        errors_leaf = self.estimated(node.pc, node.tot)
+        errors_tree = self.subtree_errors(node)
+        if sm_or_eq(errors_leaf, errors_tree + 0.1) and \
+                sm_or_eq(errors_leaf, errors_largest + 0.1):
+            node.make_leaf()
+            return
+        if sm_or_eq(errors_largest, errors_tree + 0.1):  # raise the largest branch
+            big = node.sons[largest]
+            node.att, node.split, node.sons = big.att, big.split, big.sons
+            node.pcb, node.pb = big.pcb, big.pb
+            self.redistribute(node, node.idx, node.w)
+            self.prune(node)
+
+    def redistribute(self, node: Node, idx: np.ndarray, w: np.ndarray) -> None:
+        """Weka's newDistribution: the subtree takes these rows as its training data."""
+        node.pcb, node.pb, node.pc, node.tot = self.distribution_of(node, idx, w)
+        node.idx, node.w = idx, w
+        if node.att >= 0:
+            for son, (i, ww) in zip(node.sons, self.split(node, idx, w)):
+                self.redistribute(son, i, ww)
+        elif not eq(seq_sum(w), 0.0):
+            node.empty = False
+
+    def estimated(self, pc: np.ndarray, tot: float) -> float:
+        """Training errors plus the pessimistic extra errors at confidence CF."""
+        if eq(tot, 0.0):
+            return 0.0
+        wrong = incorrect(pc, tot)
+        return wrong + add_errs(tot, wrong, self.cf)
+
+    def subtree_errors(self, node: Node) -> float:
+        if node.att < 0:
+            return self.estimated(node.pc, node.tot)
+        errors = 0.0
+        for son in node.sons:
+            errors = errors + self.subtree_errors(son)
+        return errors
+
+    def branch_errors(self, node: Node, idx: np.ndarray, w: np.ndarray) -> float:
+        """Estimated errors of this subtree if these rows were its training data."""
+        if node.att < 0:
+            pc, tot = class_sums(self.y[idx], w, self.n_classes)
+            return self.estimated(pc, tot)
+        saved = node.pcb, node.pb, node.pc, node.tot
+        node.pcb, node.pb, node.pc, node.tot = self.distribution_of(node, idx, w)
+        parts = self.split(node, idx, w)
+        node.pcb, node.pb, node.pc, node.tot = saved
+        errors = 0.0
+        for son, (i, ww) in zip(node.sons, parts):
+            errors = errors + self.branch_errors(son, i, ww)
+        return errors
+
+
+def max_class(pc: np.ndarray) -> int:
+    """Distribution.maxClass: the first class whose weight beats the best by more than 1e-6."""
+    best, best_c = 0.0, 0
+    for c, v in enumerate(pc.tolist()):
+        if v - best > SMALL:
+            best, best_c = v, c
+    return best_c
+
+
+def incorrect(pc: np.ndarray, tot: float) -> float:
+    return float(tot - pc[max_class(pc)])
+
+
+def training_errors(node: Node) -> float:
+    if node.att < 0:
+        return incorrect(node.pc, node.tot)
+    errors = 0.0
+    for son in node.sons:
+        errors = errors + training_errors(son)
+    return errors
+
+
+def add_errs(n: float, e: float, cf: float) -> float:
+    """weka.classifiers.trees.j48.Stats.addErrs: the extra errors of the upper confidence
+    limit (one-sided, confidence cf) on e errors in n, interpolated below one error."""
+    cf32 = float(np.float32(cf))  # Weka keeps the confidence as a Java float
+    if cf32 > 0.5:
+        return 0.0
+    if e < 1:
+        base = n * (1 - math.pow(cf32, 1 / n))
+        if e == 0:
+            return base
+        return base + e * (add_errs(n, 1, cf) - base)
+    if e + 0.5 >= n:
+        return max(n - e, 0.0)
+    z = float(ndtri(float(np.float32(1) - np.float32(cf32))))
+    f = (e + 0.5) / n
+    r = (f + (z * z) / (2 * n) + z * math.sqrt((f / n) - (f * f / n) + (z * z / (4 * n * n)))) / \
+        (1 + (z * z) / n)
+    return (r * n) - e
