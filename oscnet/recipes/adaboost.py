@@ -1,0 +1,243 @@
+"""Weka 3.6's ``weka.classifiers.meta.AdaBoostM1 -P 100 -S 1 -I <rounds> -W J48|DecisionStump``,
+Wekinator's "AdaBoost" classifier (spec §2.2: base learner "Decision Tree" = J48 -C 0.25 -M 2,
+the default, or "Decision Stump").
+
+The rules, as checked against Weka 3.6.14:
+
+* Rows with a missing class are dropped; with no inputs at all Weka builds ZeroR instead (and
+  says so). Both base learners take instance weights, so Weka reweights (never resamples);
+  every row starts with weight 1 and the rows keep their order.
+* Each round trains the base learner on the rows with their current weights (``-P`` below 100:
+  only the heaviest rows, heaviest first, until their weight passes P% and the next row is
+  lighter) and measures its weighted error on all rows, the way weka.classifiers.Evaluation
+  counts it: the predicted class is the first one with the largest probability above 0 (none:
+  the row counts in the total but not as an error).
+* Error 0 or at least 0.5 stops the boosting: in the first round this classifier is kept
+  alone, later the rounds before it are kept. Otherwise the round gets the vote
+  beta = ln((1 - error) / error), the rows the classifier gets wrong (by its own
+  classifyInstance) have their weights multiplied by (1 - error) / error, and all weights are
+  then scaled back to the sum they had before.
+* Prediction: one classifier kept -> its own distribution. Several -> each adds its beta to the
+  class it predicts (a stump's "no class" counts for class 0, as Java's (int) NaN), then the
+  sums become probabilities exp(sum - max) / their total.
+* Text: the base classifiers' own texts each followed by ``Weight: <beta rounded to 2
+  decimals>``, then the number of rounds; or "No boosting possible, one classifier used!".
+* Odd data: no rows -> Weka refuses with the stump; with J48 it builds trees on nothing and
+  every error is 0/0 (NaN, which stops nothing): predictions are then NaN (Weka throws).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from oscnet.errors import OscnetError
+from oscnet.recipes import j48, stump
+from oscnet.recipes.treeutil import (as_rows, check_options, clean_data, eq, gr_or_eq,
+                                     java_double, round_double, seq_sum, weka_sort)
+
+NAME = "adaboost"
+CLASS_TYPES = ("nominal",)
+OPTIONS: dict[str, tuple[type, Any, str]] = {
+    "I": (int, 100, "number of boosting rounds"),
+    "W": (str, "j48", "base learner: j48 (decision tree, the default) or stump"),
+    "P": (int, 100, "weight threshold: train each round on the heaviest P% of the weight"),
+    "S": (int, 1, "random seed (has no effect: neither base learner is random)"),
+}
+BASES = ("j48", "stump")
+
+
+def first_positive_max(dist: np.ndarray) -> np.ndarray:
+    """(n,) first class with the largest probability above 0 in (n, C), or -1 (Weka's
+    "missing") when none is above 0: Classifier.classifyInstance and Evaluation's rule."""
+    best = np.argmax(dist, axis=1) if dist.shape[1] else np.zeros(dist.shape[0], dtype=np.int64)
+    top = dist[np.arange(dist.shape[0]), best] if dist.shape[1] else np.zeros(dist.shape[0])
+    return np.where(top > 0, best, -1)
+
+
+@dataclass
+class Base:
+    """One round's classifier: a J48 tree or a stump (att, split, (3, C) branch probabilities)."""
+
+    kind: str
+    tree: j48.Tree | None = None
+    stump: stump.StumpModel | None = None
+
+    def distribution(self, rows: np.ndarray) -> np.ndarray:
+        if self.tree is not None:
+            return self.tree.distribution(rows)
+        assert self.stump is not None
+        return self.stump.dist[self.stump.branch(rows)]
+
+    def classify(self, dist: np.ndarray) -> np.ndarray:
+        """The base learner's classifyInstance from its distributions (n, C); -1 = missing."""
+        return j48.classify(dist) if self.tree is not None else first_positive_max(dist)
+
+    def text(self, names: list[str], labels: list[str]) -> str:
+        if self.tree is not None:
+            return self.tree.text(names, labels)
+        assert self.stump is not None
+        return self.stump.text()
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.tree is not None:
+            return {"tree": self.tree.to_dict()}
+        assert self.stump is not None
+        return {"stump": self.stump.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Base":
+        if "tree" in data:
+            return cls("j48", tree=j48.Tree.from_dict(data["tree"]))
+        return cls("stump", stump=stump.StumpModel.from_dict(data["stump"]))
+
+
+def heaviest(w: np.ndarray, quantile: float) -> np.ndarray:
+    """AdaBoostM1.selectWeightQuantile: indices of the heaviest rows, heaviest first, until
+    their weight passes quantile x the total and the next row is lighter."""
+    mass = seq_sum(w) * quantile
+    order = weka_sort(w)
+    chosen = []
+    total = 0.0
+    for i in range(len(order) - 1, -1, -1):
+        chosen.append(int(order[i]))
+        total += float(w[order[i]])
+        if total > mass and i > 0 and w[order[i]] != w[order[i - 1]]:
+            break
+    return np.array(chosen, dtype=np.int64)
+
+
+@dataclass
+class AdaBoostModel:
+    input_names: list[str]
+    class_name: str
+    class_labels: list[str]
+    base: str
+    models: list[Base]
+    betas: list[float]
+    zeror: np.ndarray | None = None  # (C,) when Weka fell back to ZeroR (no inputs)
+    options: dict[str, Any] = field(default_factory=dict)
+    recipe: str = NAME
+    kind: str = "nominal"
+
+    def predict(self, raw: np.ndarray) -> np.ndarray:
+        """raw (d,) or (n, d) -> class distributions (C,) or (n, C)."""
+        rows, single = as_rows(raw, len(self.input_names))
+        out = self._distribution(rows)
+        return out[0] if single else out
+
+    def _distribution(self, rows: np.ndarray) -> np.ndarray:
+        if self.zeror is not None:
+            return np.repeat(self.zeror[None, :], rows.shape[0], axis=0)
+        if len(self.models) == 1:
+            return self.models[0].distribution(rows)
+        sums = np.zeros((rows.shape[0], len(self.class_labels)))
+        everyone = np.arange(rows.shape[0])
+        for model, beta in zip(self.models, self.betas):
+            voted = np.maximum(model.classify(model.distribution(rows)), 0)
+            sums[everyone, voted] += beta
+        top = sums[everyone, np.argmax(sums, axis=1)]  # Utils.logs2probs
+        probs = np.exp(sums - top[:, None])
+        total = np.zeros(rows.shape[0])
+        for c in range(probs.shape[1]):  # Java adds in class order
+            total += probs[:, c]
+        return probs / total[:, None]
+
+    def predict_rows(self, rows: np.ndarray) -> np.ndarray:
+        return self.predict(rows)
+
+    def text(self) -> str:
+        """AdaBoostM1.toString()."""
+        if self.zeror is not None:
+            return stump.zeror_text("AdaBoostM1", self.zeror, self.class_labels)
+        names, labels = self.input_names, self.class_labels
+        if len(self.models) == 1:
+            return ("AdaBoostM1: No boosting possible, one classifier used!\n" +
+                    self.models[0].text(names, labels) + "\n")
+        parts = ["AdaBoostM1: Base classifiers and their weights: \n\n"]
+        for model, beta in zip(self.models, self.betas):
+            parts.append(model.text(names, labels) + "\n\n")
+            parts.append(f"Weight: {java_double(round_double(beta, 2))}\n\n")
+        parts.append(f"Number of performed Iterations: {len(self.models)}\n")
+        return "".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"recipe": self.recipe, "kind": self.kind, "input_names": list(self.input_names),
+                "class_name": self.class_name, "class_labels": list(self.class_labels),
+                "options": dict(self.options), "base": self.base,
+                "models": [m.to_dict() for m in self.models],
+                "betas": [None if math.isnan(b) else b for b in self.betas],
+                "zeror": None if self.zeror is None else self.zeror.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AdaBoostModel":
+        return cls(list(data["input_names"]), data["class_name"], list(data["class_labels"]),
+                   data["base"], [Base.from_dict(m) for m in data["models"]],
+                   [math.nan if b is None else float(b) for b in data["betas"]],
+                   None if data["zeror"] is None else np.array(data["zeror"], dtype=np.float64),
+                   dict(data["options"]))
+
+
+def train_base(base: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int,
+               names: list[str], class_name: str, labels: list[str]) -> Base:
+    """One base classifier on rows x (n, d), class indices y (n,), weights w (n,)."""
+    if base == "j48":
+        return Base("j48", tree=j48.build(x, y, w, x, n_classes))  # Wekinator's -C 0.25 -M 2
+    att, point, dist = stump.build(x, y, np.zeros(len(y)), w, n_classes)
+    return Base("stump", stump=stump.StumpModel(names, class_name, labels, att, point, dist))
+
+
+def boost(x: np.ndarray, y: np.ndarray, labels: list[str], names: list[str], class_name: str,
+          base: str, rounds: int, threshold: int) -> tuple[list[Base], list[float]]:
+    """AdaBoostM1.buildClassifierWithWeights on rows x (n, d), class indices y (n,)."""
+    n, n_classes = x.shape[0], len(labels)
+    w = np.ones(n)
+    models: list[Base] = []
+    betas: list[float] = []
+    for it in range(rounds):
+        chosen = heaviest(w, threshold / 100) if threshold < 100 else np.arange(n)
+        model = train_base(base, x[chosen], y[chosen], w[chosen], n_classes, names, class_name,
+                           labels)
+        dist = model.distribution(x)
+        wrong = (first_positive_max(dist) >= 0) & (first_positive_max(dist) != y)
+        with_class = seq_sum(w)
+        error = seq_sum(np.where(wrong, w, 0.0)) / with_class if with_class != 0 else math.nan
+        if gr_or_eq(error, 0.5) or eq(error, 0.0):
+            if it == 0:  # the first classifier is kept on its own
+                models, betas = [model], [0.0]
+            break
+        models.append(model)
+        betas.append(math.log((1 - error) / error) if error == error else math.nan)
+        reweight = (1 - error) / error if error == error else math.nan
+        old = seq_sum(w)
+        w = np.where(model.classify(dist) != y, w * reweight, w)
+        new = seq_sum(w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            w = w * old / new
+    return models, betas
+
+
+def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
+        class_labels: list[str] | None, options: dict[str, Any] | None) -> AdaBoostModel:
+    """Boost J48 trees or stumps on x (n, d) (NaN = missing) and class indices y (n,)."""
+    opts = check_options(options, OPTIONS, NAME)
+    base = str(opts["W"]).lower()
+    if base not in BASES:
+        raise OscnetError(f"adaboost option W (base learner) must be j48 or stump, not {base!r}")
+    if opts["I"] < 1:
+        raise OscnetError(f"adaboost option I (rounds) must be at least 1, not {opts['I']}")
+    if class_labels is None:
+        raise OscnetError("adaboost predicts classes only; use it for a classifier output (Weka: "
+                          "cannot handle numeric class)")
+    xs, ys, yi, _ = clean_data(x, y, input_names, class_labels, NAME)
+    names, labels = list(input_names), list(class_labels)
+    if xs.shape[0] == 0 and base == "stump":
+        raise OscnetError("adaboost with stumps needs at least one example with a class value")
+    if xs.shape[1] == 0:
+        zr = stump.zeror(yi, ys, np.ones(len(yi)), len(labels))
+        return AdaBoostModel(names, class_name, labels, base, [], [], zr, opts)
+    models, betas = boost(xs, yi, labels, names, class_name, base, opts["I"], opts["P"])
+    return AdaBoostModel(names, class_name, labels, base, models, betas, None, opts)
