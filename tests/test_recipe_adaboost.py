@@ -11,10 +11,10 @@ import json
 
 import numpy as np
 import pytest
+from trees_fixtures import assert_same_predictions, data_for, index, weka_result
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import adaboost
-from trees_fixtures import assert_same_predictions, data_for, index, weka_result
 
 ENTRIES = index("adaboost")
 

@@ -9,10 +9,10 @@ import json
 
 import numpy as np
 import pytest
+from trees_fixtures import assert_same_predictions, data_for, index, weka_result
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import stump
-from trees_fixtures import assert_same_predictions, data_for, index, weka_result
 
 ENTRIES = index("stump")
 

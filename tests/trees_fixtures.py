@@ -19,7 +19,7 @@ SHARED = Path(os.environ.get("OSCNET_SHARED", str(Path(__file__).resolve().paren
 PROJECTS = SHARED / "data" / "wekinator-projects"
 
 sys.path.insert(0, str(FIXTURES))
-import make_trees  # noqa: E402  (the fixture generator: one definition of the fixture data)
+import make_trees
 
 
 def index(learner: str) -> list[dict]:
@@ -74,12 +74,12 @@ def _tokens_to_data(ds: make_trees.DataSet, test_rows: list[list[str]]) -> Data:
                 None if ds.labels is None else list(ds.labels))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _synthetic() -> dict[str, make_trees.DataSet]:
     return {ds.name: ds for ds in make_trees.synthetic_sets()}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _projects() -> dict[str, make_trees.DataSet]:
     return {ds.name: ds for _, _, ds in make_trees.project_sets(PROJECTS)}
 

@@ -36,8 +36,17 @@ import numpy as np
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import j48, stump
-from oscnet.recipes.treeutil import (as_rows, check_options, clean_data, eq, gr_or_eq,
-                                     java_double, round_double, seq_sum, weka_sort)
+from oscnet.recipes.treeutil import (
+    as_rows,
+    check_options,
+    clean_data,
+    eq,
+    gr_or_eq,
+    java_double,
+    round_double,
+    seq_sum,
+    weka_sort,
+)
 
 NAME = "adaboost"
 CLASS_TYPES = ("nominal",)
@@ -89,7 +98,7 @@ class Base:
         return {"stump": self.stump.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Base":
+    def from_dict(cls, data: dict[str, Any]) -> Base:
         if "tree" in data:
             return cls("j48", tree=j48.Tree.from_dict(data["tree"]))
         return cls("stump", stump=stump.StumpModel.from_dict(data["stump"]))
@@ -173,7 +182,7 @@ class AdaBoostModel:
                 "zeror": None if self.zeror is None else self.zeror.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "AdaBoostModel":
+    def from_dict(cls, data: dict[str, Any]) -> AdaBoostModel:
         return cls(list(data["input_names"]), data["class_name"], list(data["class_labels"]),
                    data["base"], [Base.from_dict(m) for m in data["models"]],
                    [math.nan if b is None else float(b) for b in data["betas"]],
@@ -182,10 +191,11 @@ class AdaBoostModel:
 
 
 def train_base(base: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int,
-               names: list[str], class_name: str, labels: list[str]) -> Base:
+               names: list[str], class_name: str, labels: list[str],
+               sorts: dict[str, np.ndarray] | None = None) -> Base:
     """One base classifier on rows x (n, d), class indices y (n,), weights w (n,)."""
-    if base == "j48":
-        return Base("j48", tree=j48.build(x, y, w, x, n_classes))  # Wekinator's -C 0.25 -M 2
+    if base == "j48":  # Wekinator's -C 0.25 -M 2
+        return Base("j48", tree=j48.build(x, y, w, x, n_classes, sorts=sorts))
     att, point, dist = stump.build(x, y, np.zeros(len(y)), w, n_classes)
     return Base("stump", stump=stump.StumpModel(names, class_name, labels, att, point, dist))
 
@@ -197,10 +207,11 @@ def boost(x: np.ndarray, y: np.ndarray, labels: list[str], names: list[str], cla
     w = np.ones(n)
     models: list[Base] = []
     betas: list[float] = []
+    sorts: dict[str, np.ndarray] = {}  # every round's tree starts from the same rows in order
     for it in range(rounds):
         chosen = heaviest(w, threshold / 100) if threshold < 100 else np.arange(n)
         model = train_base(base, x[chosen], y[chosen], w[chosen], n_classes, names, class_name,
-                           labels)
+                           labels, sorts if threshold >= 100 else None)
         dist = model.distribution(x)
         wrong = (first_positive_max(dist) >= 0) & (first_positive_max(dist) != y)
         with_class = seq_sum(w)
@@ -210,8 +221,8 @@ def boost(x: np.ndarray, y: np.ndarray, labels: list[str], names: list[str], cla
                 models, betas = [model], [0.0]
             break
         models.append(model)
-        betas.append(math.log((1 - error) / error) if error == error else math.nan)
-        reweight = (1 - error) / error if error == error else math.nan
+        reweight = math.nan if math.isnan(error) else (1 - error) / error
+        betas.append(math.nan if math.isnan(error) else math.log(reweight))
         old = seq_sum(w)
         w = np.where(model.classify(dist) != y, w * reweight, w)
         new = seq_sum(w)

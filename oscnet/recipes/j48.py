@@ -50,9 +50,18 @@ import numpy as np
 from numba import njit
 
 from oscnet.errors import OscnetError
-from oscnet.recipes.j48_build import Grower, Node, max_class
-from oscnet.recipes.treeutil import (SMALL, as_rows, check_options, clean_data, double_to_string,
-                                     gr, java_double, round_double)
+from oscnet.recipes.j48_build import Grower, Node
+from oscnet.recipes.j48_prune import Pruner, max_class
+from oscnet.recipes.treeutil import (
+    SMALL,
+    as_rows,
+    check_options,
+    clean_data,
+    double_to_string,
+    gr,
+    java_double,
+    round_double,
+)
 
 NAME = "j48"
 CLASS_TYPES = ("nominal",)
@@ -159,7 +168,7 @@ class Tree:
     tot: np.ndarray
 
     @classmethod
-    def from_node(cls, root: Node, n_classes: int) -> "Tree":
+    def from_node(cls, root: Node, n_classes: int) -> Tree:
         nodes: list[Node] = []
 
         def visit(node: Node) -> int:
@@ -232,7 +241,7 @@ class Tree:
                 "tot": self.tot.tolist()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Tree":
+    def from_dict(cls, data: dict[str, Any]) -> Tree:
         n = len(data["att"])
         c = len(data["pc"][0]) if n else 0
         return cls(np.array(data["att"], dtype=np.int64),
@@ -246,13 +255,20 @@ class Tree:
 
 
 def build(x: np.ndarray, y: np.ndarray, w: np.ndarray, all_x: np.ndarray, n_classes: int,
-          cf: float = 0.25, min_obj: int = 2) -> Tree:
+          cf: float = 0.25, min_obj: int = 2, sorts: dict[str, np.ndarray] | None = None
+          ) -> Tree:
     """Grow, collapse and prune a J48 tree on rows x (n, d) with class indices y (n,) and
-    weights w (n,); all_x (N, d) = every row J48 was given (split points land on these)."""
-    grower = Grower(x, y, all_x, n_classes, float(min_obj), cf)
-    root = grower.grow(np.arange(x.shape[0]), np.asarray(w, dtype=np.float64))
-    grower.collapse(root)
-    grower.prune(root)
+    weights w (n,); all_x (N, d) = every row J48 was given (split points land on these).
+    ``sorts``: a dict kept between builds on the same x (AdaBoost's rounds), where the root's
+    sort orders are remembered (they do not depend on the weights)."""
+    grower = Grower(x, y, all_x, n_classes, float(min_obj), cf,
+                    None if sorts is None else sorts.get("root"))
+    root = grower.grow(np.arange(x.shape[0]), np.asarray(w, dtype=np.float64), root=True)
+    if sorts is not None and grower.root_chain is not None:
+        sorts["root"] = grower.root_chain
+    pruner = Pruner(grower)
+    pruner.collapse(root)
+    pruner.prune(root)
     return Tree.from_node(root, n_classes)
 
 
@@ -290,7 +306,7 @@ class J48Model:
                 "options": dict(self.options), "tree": self.tree.to_dict()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "J48Model":
+    def from_dict(cls, data: dict[str, Any]) -> J48Model:
         return cls(list(data["input_names"]), data["class_name"], list(data["class_labels"]),
                    Tree.from_dict(data["tree"]), dict(data["options"]))
 

@@ -1,4 +1,5 @@
-"""Growing and pruning a J48 tree the way Weka 3.6 does (see j48.py for the rules in words).
+"""Growing a J48 tree the way Weka 3.6 does (see j48.py for the rules in words; pruning is in
+j48_prune.py).
 
 A node keeps Weka's ``Distribution`` as arrays: ``pcb`` (B, C) weight per branch and class,
 ``pb`` (B,) per branch, ``pc`` (C,) per class, ``tot``; B is 2 for a split and 1 for a leaf.
@@ -13,9 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
-from scipy.special import ndtri
 
-from oscnet.recipes.treeutil import class_sums, eq, gr, gr_or_eq, seq_sum, sm_or_eq, weka_sort
+from oscnet.recipes.treeutil import class_sums, eq, seq_sum, weka_sort
 
 LOG2 = math.log(2.0)
 MAX_VALUE = 1.7976931348623157e308
@@ -62,6 +62,8 @@ def _numeric_split(v: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int, 
     split_index = -1
     n_candidates = 0
     last = 0
+    terms = np.zeros((2, n_classes))  # x log2 x of each count, redone only for moved classes
+    dirty = np.ones(n_classes, dtype=np.bool_)
     for nxt in range(1, first_miss):
         if v[nxt - 1] + 1e-5 < v[nxt]:
             for k in range(last, nxt):  # rows last..nxt-1 move to the lower branch
@@ -70,12 +72,18 @@ def _numeric_split(v: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int, 
                 pcb[0, c] += w[k]
                 pb[1] -= w[k]
                 pb[0] += w[k]
+                dirty[c] = True
             if (min_split - pb[0] < SMALL or pb[0] >= min_split) and \
                     (min_split - pb[1] < SMALL or pb[1] >= min_split):
-                new_ent = 0.0
+                for j in range(n_classes):
+                    if dirty[j]:
+                        terms[0, j] = _xlogx(pcb[0, j])
+                        terms[1, j] = _xlogx(pcb[1, j])
+                        dirty[j] = False
+                new_ent = 0.0  # summed in Weka's order: bag by bag, class by class
                 for b in range(2):
                     for j in range(n_classes):
-                        new_ent += _xlogx(pcb[b, j])
+                        new_ent += terms[b, j]
                     new_ent -= _xlogx(pb[b])
                 num = (1 - (sow - tot) / sow) * (old_ent + new_ent)
                 g = 0.0 if (num == 0 or (num < SMALL and -num < SMALL)) else num / tot
@@ -114,15 +122,19 @@ def _numeric_split(v: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int, 
 
 
 @njit(cache=True, error_model="numpy")
-def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n_classes: int,
-                 min_obj: float) -> tuple[int, float, np.ndarray, np.ndarray, np.ndarray, float,
-                                          np.ndarray, float, np.ndarray]:
-    """C45ModelSelection on the rows idx (m,) with weights w (m,). Returns (input or -1 for a
+def select_split(xt: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n_classes: int,
+                 min_obj: float, chain: np.ndarray
+                 ) -> tuple[int, float, np.ndarray, np.ndarray, np.ndarray, float, np.ndarray,
+                            float, np.ndarray, np.ndarray]:
+    """C45ModelSelection on the rows idx (m,) with weights w (m,) of xt (d, n) (the inputs,
+    one row per input). Returns (input or -1 for a
     leaf, split point before it moves onto a data value, pcb, pb, pc, tot of the split with the
     missing rows spread over both branches, the node's class weights (C,), its total weight,
-    and the row order (m,) Weka leaves the rows in)."""
+    the row order (m,) Weka leaves the rows in, and ``chain`` (d, m): the row order after each
+    input's sort). The orders depend only on idx, not on the weights: pass the chain of an
+    earlier call on the same idx to skip the sorting, or a (0, m) array."""
     m = idx.shape[0]
-    d = x.shape[1]
+    d = xt.shape[0]
     pc1 = np.zeros(n_classes)
     tot1 = 0.0
     for k in range(m):
@@ -136,9 +148,8 @@ def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n
             best_c = j
             best_v = pc1[j]
     empty2 = np.zeros((2, n_classes))
-    leaf = (-1, 0.0, empty2, np.zeros(2), np.zeros(n_classes), 0.0, pc1, tot1, order)
     if 2 * min_obj - tot1 > SMALL or abs(tot1 - pc1[best_c]) < SMALL:
-        return leaf
+        return -1, 0.0, empty2, np.zeros(2), np.zeros(n_classes), 0.0, pc1, tot1, order, chain
     ok = np.zeros(d, dtype=np.bool_)
     gains = np.zeros(d)
     ratios = np.zeros(d)
@@ -148,17 +159,26 @@ def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n
     pcs = np.zeros((d, n_classes))
     tots = np.zeros(d)
     v = np.empty(m)
+    vs = np.empty(m)
     ys = np.empty(m, dtype=np.int64)
     ws = np.empty(m)
+    sorted_already = chain.shape[0] == d and d > 0
+    if not sorted_already:
+        chain = np.empty((d, m), dtype=np.int64)
     for a in range(d):
+        row = xt[a]
+        if sorted_already:
+            order = chain[a]
+        else:
+            for k in range(m):
+                v[k] = row[idx[order[k]]]
+            order = order[weka_sort(v)]
+            chain[a] = order
         for k in range(m):
-            v[k] = x[idx[order[k]], a]
-        order = order[weka_sort(v)]
-        for k in range(m):
-            v[k] = x[idx[order[k]], a]
+            vs[k] = row[idx[order[k]]]
             ys[k] = y[idx[order[k]]]
             ws[k] = w[order[k]]
-        res = _numeric_split(v, ys, ws, n_classes, min_obj, tot1)
+        res = _numeric_split(vs, ys, ws, n_classes, min_obj, tot1)
         ok[a], gains[a], ratios[a], points[a] = res[0], res[1], res[2], res[3]
         pcbs[a], pbs[a], pcs[a], tots[a] = res[4], res[5], res[6], res[7]
     average = 0.0
@@ -167,7 +187,7 @@ def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n
         if ok[a]:
             average += gains[a]
             n_valid += 1
-    leaf = (-1, 0.0, empty2, np.zeros(2), np.zeros(n_classes), 0.0, pc1, tot1, order)
+    leaf = (-1, 0.0, empty2, np.zeros(2), np.zeros(n_classes), 0.0, pc1, tot1, order, chain)
     if n_valid == 0:
         return leaf
     average /= n_valid
@@ -183,7 +203,7 @@ def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n
     probs = np.full(2, 0.5) if abs(tot) < SMALL else pb / tot
     for k in range(m):  # rows missing this input join both branches, in proportion
         i = idx[order[k]]
-        if np.isnan(x[i, best]):
+        if np.isnan(xt[best, i]):
             c = y[i]
             pc[c] += w[order[k]]
             tot += w[order[k]]
@@ -191,7 +211,7 @@ def select_split(x: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, n
                 share = probs[b] * w[order[k]]
                 pcb[b, c] += share
                 pb[b] += share
-    return best, points[best], pcb, pb, pc, tot, pc1, tot1, order
+    return best, points[best], pcb, pb, pc, tot, pc1, tot1, order, chain
 
 
 @njit(cache=True, error_model="numpy")
@@ -233,6 +253,36 @@ def reset_distribution(v: np.ndarray, y: np.ndarray, w: np.ndarray, point: float
     return pcb, pb, pc, tot
 
 
+@njit(cache=True, error_model="numpy")
+def split_rows(values: np.ndarray, idx: np.ndarray, w: np.ndarray, point: float,
+               pb: np.ndarray, tot: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                    np.ndarray]:
+    """ClassifierSplitModel.split of rows idx (m,) with weights w (m,) on one input's values
+    (n,): (rows, weights) of the lower branch, then of the upper one, in the same order. A row
+    missing the value goes to each branch whose share pb / tot is above 1e-6, with its weight
+    times that share."""
+    m = idx.shape[0]
+    rows = np.empty((2, m), dtype=np.int64)
+    weights = np.empty((2, m))
+    count = np.zeros(2, dtype=np.int64)
+    shares = pb / tot
+    for k in range(m):
+        v = values[idx[k]]
+        if np.isnan(v):
+            for b in range(2):
+                if shares[b] > SMALL:
+                    rows[b, count[b]] = idx[k]
+                    weights[b, count[b]] = shares[b] * w[k]
+                    count[b] += 1
+        else:
+            b = 0 if (v - point < SMALL or v <= point) else 1
+            rows[b, count[b]] = idx[k]
+            weights[b, count[b]] = w[k]
+            count[b] += 1
+    return rows[0, :count[0]].copy(), weights[0, :count[0]].copy(), \
+        rows[1, :count[1]].copy(), weights[1, :count[1]].copy()
+
+
 @dataclass
 class Node:
     att: int  # -1: leaf
@@ -244,7 +294,7 @@ class Node:
     empty: bool
     idx: np.ndarray
     w: np.ndarray
-    sons: list["Node"] = field(default_factory=list)
+    sons: list[Node] = field(default_factory=list)
 
     def make_leaf(self) -> None:
         """Replace the subtree by a leaf with this node's class weights (Weka's NoSplit)."""
@@ -262,11 +312,20 @@ class Grower:
     all_x: np.ndarray
     n_classes: int
     min_obj: float
-    cf: float
+    cf: float  # pruning confidence (used by j48_prune)
 
-    def grow(self, idx: np.ndarray, w: np.ndarray) -> Node:
-        att, point, pcb, pb, pc, tot, pc1, tot1, order = select_split(
-            self.x, self.y, idx, w, self.n_classes, float(self.min_obj))
+    root_chain: np.ndarray | None = None  # the root's sort orders, when known (AdaBoost)
+
+    def __post_init__(self) -> None:
+        self.xt = np.ascontiguousarray(self.x.T)  # one input per row: sorting reads along rows
+
+    def grow(self, idx: np.ndarray, w: np.ndarray, root: bool = False) -> Node:
+        known = self.root_chain if root and self.root_chain is not None else \
+            np.empty((0, len(idx)), dtype=np.int64)
+        att, point, pcb, pb, pc, tot, pc1, tot1, order, chain = select_split(
+            self.xt, self.y, idx, w, self.n_classes, float(self.min_obj), known)
+        if root:
+            self.root_chain = chain
         idx, w = idx[order], w[order]
         if att < 0:
             return Node(-1, 0.0, pc1[None, :].copy(), np.array([tot1]), pc1, tot1,
@@ -278,17 +337,9 @@ class Grower:
 
     def split(self, node: Node, idx: np.ndarray, w: np.ndarray
               ) -> list[tuple[np.ndarray, np.ndarray]]:
-        """ClassifierSplitModel.split: rows to their branch; a row missing the input goes to
-        each branch with its weight times the branch's share (if that share is > 1e-6)."""
-        v = self.x[idx, node.att]
-        missing = np.isnan(v)
-        lower = ~missing & ((v - node.split < SMALL) | (v <= node.split))
-        out = []
-        for b, side in enumerate((lower, ~missing & ~lower)):
-            share = node.pb[b] / node.tot
-            take = side | missing if gr(share, 0.0) else side
-            out.append((idx[take], np.where(missing, share * w, w)[take]))
-        return out
+        """The rows of each branch (with the node's current counts for the missing shares)."""
+        i0, w0, i1, w1 = split_rows(self.xt[node.att], idx, w, node.split, node.pb, node.tot)
+        return [(i0, w0), (i1, w1)]
 
     def distribution_of(self, node: Node, idx: np.ndarray, w: np.ndarray
                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -299,120 +350,3 @@ class Grower:
         pcb, pb, pc, tot = reset_distribution(self.x[idx, node.att], self.y[idx], w, node.split,
                                               self.n_classes)
         return pcb, pb, pc, float(tot)
-
-    # --- pruning (C45PruneableClassifierTree: collapse, then prune with subtree raising) ---
-
-    def collapse(self, node: Node) -> None:
-        """A subtree that makes no fewer training errors than its root as a leaf goes."""
-        if node.att < 0:
-            return
-        if training_errors(node) >= incorrect(node.pc, node.tot) - 1e-3:
-            node.make_leaf()
-        else:
-            for son in node.sons:
-                self.collapse(son)
-
-    def prune(self, node: Node) -> None:
-        if node.att < 0:
-            return
-        for son in node.sons:
-            self.prune(son)
-        largest = 0
-        biggest = 0.0
-        for b, weight in enumerate(node.pb):  # the last branch of the largest weight
-            if gr_or_eq(weight, biggest):
-                biggest, largest = weight, b
-        errors_largest = self.branch_errors(node.sons[largest], node.idx, node.w)
-        errors_leaf = self.estimated(node.pc, node.tot)
-        errors_tree = self.subtree_errors(node)
-        if sm_or_eq(errors_leaf, errors_tree + 0.1) and \
-                sm_or_eq(errors_leaf, errors_largest + 0.1):
-            node.make_leaf()
-            return
-        if sm_or_eq(errors_largest, errors_tree + 0.1):  # raise the largest branch
-            big = node.sons[largest]
-            node.att, node.split, node.sons = big.att, big.split, big.sons
-            node.pcb, node.pb = big.pcb, big.pb
-            self.redistribute(node, node.idx, node.w)
-            self.prune(node)
-
-    def redistribute(self, node: Node, idx: np.ndarray, w: np.ndarray) -> None:
-        """Weka's newDistribution: the subtree takes these rows as its training data."""
-        node.pcb, node.pb, node.pc, node.tot = self.distribution_of(node, idx, w)
-        node.idx, node.w = idx, w
-        if node.att >= 0:
-            for son, (i, ww) in zip(node.sons, self.split(node, idx, w)):
-                self.redistribute(son, i, ww)
-        elif not eq(seq_sum(w), 0.0):
-            node.empty = False
-
-    def estimated(self, pc: np.ndarray, tot: float) -> float:
-        """Training errors plus the pessimistic extra errors at confidence CF."""
-        if eq(tot, 0.0):
-            return 0.0
-        wrong = incorrect(pc, tot)
-        return wrong + add_errs(tot, wrong, self.cf)
-
-    def subtree_errors(self, node: Node) -> float:
-        if node.att < 0:
-            return self.estimated(node.pc, node.tot)
-        errors = 0.0
-        for son in node.sons:
-            errors = errors + self.subtree_errors(son)
-        return errors
-
-    def branch_errors(self, node: Node, idx: np.ndarray, w: np.ndarray) -> float:
-        """Estimated errors of this subtree if these rows were its training data."""
-        if node.att < 0:
-            pc, tot = class_sums(self.y[idx], w, self.n_classes)
-            return self.estimated(pc, tot)
-        saved = node.pcb, node.pb, node.pc, node.tot
-        node.pcb, node.pb, node.pc, node.tot = self.distribution_of(node, idx, w)
-        parts = self.split(node, idx, w)
-        node.pcb, node.pb, node.pc, node.tot = saved
-        errors = 0.0
-        for son, (i, ww) in zip(node.sons, parts):
-            errors = errors + self.branch_errors(son, i, ww)
-        return errors
-
-
-def max_class(pc: np.ndarray) -> int:
-    """Distribution.maxClass: the first class whose weight beats the best by more than 1e-6."""
-    best, best_c = 0.0, 0
-    for c, v in enumerate(pc.tolist()):
-        if v - best > SMALL:
-            best, best_c = v, c
-    return best_c
-
-
-def incorrect(pc: np.ndarray, tot: float) -> float:
-    return float(tot - pc[max_class(pc)])
-
-
-def training_errors(node: Node) -> float:
-    if node.att < 0:
-        return incorrect(node.pc, node.tot)
-    errors = 0.0
-    for son in node.sons:
-        errors = errors + training_errors(son)
-    return errors
-
-
-def add_errs(n: float, e: float, cf: float) -> float:
-    """weka.classifiers.trees.j48.Stats.addErrs: the extra errors of the upper confidence
-    limit (one-sided, confidence cf) on e errors in n, interpolated below one error."""
-    cf32 = float(np.float32(cf))  # Weka keeps the confidence as a Java float
-    if cf32 > 0.5:
-        return 0.0
-    if e < 1:
-        base = n * (1 - math.pow(cf32, 1 / n))
-        if e == 0:
-            return base
-        return base + e * (add_errs(n, 1, cf) - base)
-    if e + 0.5 >= n:
-        return max(n - e, 0.0)
-    z = float(ndtri(float(np.float32(1) - np.float32(cf32))))
-    f = (e + 0.5) / n
-    r = (f + (z * z) / (2 * n) + z * math.sqrt((f / n) - (f * f / n) + (z * z / (4 * n * n)))) / \
-        (1 + (z * z) / n)
-    return (r * n) - e

@@ -35,8 +35,16 @@ import numpy as np
 from numba import njit
 
 from oscnet.errors import OscnetError
-from oscnet.recipes.treeutil import (as_rows, check_options, clean_data, java_double,
-                                     nan_to_none, none_to_nan, seq_sum, weka_sort)
+from oscnet.recipes.treeutil import (
+    as_rows,
+    check_options,
+    clean_data,
+    java_double,
+    nan_to_none,
+    none_to_nan,
+    seq_sum,
+    weka_sort,
+)
 
 NAME = "stump"
 CLASS_TYPES = ("nominal", "numeric")
@@ -277,7 +285,7 @@ class StumpModel:
                 "split": nan_to_none(float(self.split)), "dist": nan_to_none(self.dist.tolist())}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "StumpModel":
+    def from_dict(cls, data: dict[str, Any]) -> StumpModel:
         return cls(list(data["input_names"]), data["class_name"], data["class_labels"],
                    int(data["att"]), float(none_to_nan(data["split"])),
                    np.array(none_to_nan(data["dist"]), dtype=np.float64), dict(data["options"]))

@@ -22,25 +22,50 @@ from numba import njit
 from oscnet.errors import OscnetError
 from oscnet.wekatext import java_double
 
-__all__ = ["java_double", "weka_sort", "gr", "eq", "sm", "sm_or_eq", "gr_or_eq", "SMALL",
-           "round_double", "double_to_string", "seq_sum", "check_options", "clean_data"]
+__all__ = [
+    "SMALL",
+    "check_options",
+    "clean_data",
+    "double_to_string",
+    "eq",
+    "gr",
+    "gr_or_eq",
+    "java_double",
+    "round_double",
+    "seq_sum",
+    "sm",
+    "sm_or_eq",
+    "weka_sort",
+]
 
 SMALL = 1e-6  # weka.core.Utils.SMALL: the tolerance of gr/eq/sm/smOrEq/grOrEq
 MAX_VALUE = 1.7976931348623157e308  # Double.MAX_VALUE
 
 
 @njit(cache=True)
-def _cswap(vals: np.ndarray, index: np.ndarray, a: int, b: int) -> None:
-    if vals[index[a]] > vals[index[b]]:
-        t = index[a]
-        index[a] = index[b]
-        index[b] = t
+def _cswap(v: np.ndarray, index: np.ndarray, a: int, b: int) -> None:
+    if v[a] > v[b]:
+        _swap(v, index, a, b)
+
+
+@njit(cache=True)
+def _swap(v: np.ndarray, index: np.ndarray, a: int, b: int) -> None:
+    t = index[a]
+    index[a] = index[b]
+    index[b] = t
+    u = v[a]
+    v[a] = v[b]
+    v[b] = u
 
 
 @njit(cache=True)
 def weka_sort(vals: np.ndarray) -> np.ndarray:
     """Positions of ``vals`` (n,) in ascending order, NaN last, exactly as Weka 3.6 orders them
-    (ties end up in the same, input-dependent, order as Weka's quicksort leaves them)."""
+    (ties end up in the same, input-dependent, order as Weka's quicksort leaves them).
+
+    Weka swaps positions in an index array and compares the values they point to; swapping a
+    copy of the values along with the index makes the same comparisons and the same swaps,
+    with the values at hand."""
     n = vals.shape[0]
     v = vals.copy()
     for i in range(n):
@@ -51,7 +76,6 @@ def weka_sort(vals: np.ndarray) -> np.ndarray:
         return index
     # Ranges still to sort; which one is done first does not change the result.
     stack = np.empty(2 * n + 2, dtype=np.int64)
-    top = 0
     stack[0] = 0
     stack[1] = n - 1
     top = 2
@@ -74,27 +98,21 @@ def weka_sort(vals: np.ndarray) -> np.ndarray:
         _cswap(v, index, left, c)
         _cswap(v, index, left, right)
         _cswap(v, index, c, right)
-        t = index[c]
-        index[c] = index[right - 1]
-        index[right - 1] = t
-        pivot = v[index[right - 1]]
+        _swap(v, index, c, right - 1)
+        pivot = v[right - 1]
         lo = left
         hi = right - 1
         while True:  # scan inwards from both sides, stopping at values equal to the pivot
             lo += 1
-            while v[index[lo]] < pivot:
+            while v[lo] < pivot:
                 lo += 1
             hi -= 1
-            while v[index[hi]] > pivot:
+            while v[hi] > pivot:
                 hi -= 1
             if lo >= hi:
                 break
-            t = index[lo]
-            index[lo] = index[hi]
-            index[hi] = t
-        t = index[lo]
-        index[lo] = index[right - 1]
-        index[right - 1] = t
+            _swap(v, index, lo, hi)
+        _swap(v, index, lo, right - 1)
         stack[top] = left
         stack[top + 1] = lo - 1
         stack[top + 2] = lo + 1
@@ -189,22 +207,24 @@ def check_options(options: dict[str, Any] | None, known: dict[str, tuple[type, A
     if unknown:
         valid = ", ".join(f"{k} ({help_})" for k, (_, _, help_) in known.items())
         raise OscnetError(f"{recipe} has no option {', '.join(unknown)}; its options are: {valid}")
-    out = {}
+    out: dict[str, Any] = {}
     for key, (typ, default, help_) in known.items():
         value = options.get(key, default)
         if typ is bool:
             if not isinstance(value, (bool, np.bool_)):
                 raise OscnetError(f"{recipe} option {key} ({help_}) is a flag: true or false")
             out[key] = bool(value)
-        elif typ is int:
-            if isinstance(value, bool) or not float(value).is_integer():
-                raise OscnetError(f"{recipe} option {key} ({help_}) must be a whole number, "
+        elif typ in (int, float):
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                number = math.nan
+            if isinstance(value, bool) or not math.isfinite(number) or \
+                    (typ is int and not number.is_integer()):
+                kind = "a whole number" if typ is int else "a number"
+                raise OscnetError(f"{recipe} option {key} ({help_}) must be {kind}, "
                                   f"not {value!r}")
-            out[key] = int(value)
-        elif typ is float:
-            if isinstance(value, bool) or not math.isfinite(float(value)):
-                raise OscnetError(f"{recipe} option {key} ({help_}) must be a number, not {value!r}")
-            out[key] = float(value)
+            out[key] = int(number) if typ is int else number
         else:
             out[key] = typ(value)
     return out
