@@ -49,6 +49,22 @@ def test_text_and_predictions_equal_wekas(entry):
     assert_same_predictions(model.predict(data.x_test), weka.predictions, True)
 
 
+@pytest.mark.parametrize("name", ["raising__j48100", "missing__j48100",
+                                  "dienuq__Sonification-Box__Sonification__4__j4810"])
+def test_trees_sorted_at_every_node_as_weka_does_boost_the_same(name):
+    entry = next(e for e in ENTRIES if e["name"] == name)
+    data, model = fit(entry)
+    keep = ~np.isnan(data.y)
+    models, betas = adaboost.boost(data.x[keep], data.y[keep].astype(np.int64),
+                                   data.class_labels, data.input_names, data.class_name, "j48",
+                                   options_of(entry)["I"], 100, weka_order=True)
+    exact = adaboost.AdaBoostModel(data.input_names, data.class_name, data.class_labels, "j48",
+                                   models, betas)
+    assert exact.text() == model.text() == weka_result("adaboost", name).model
+    np.testing.assert_allclose(exact.predict(data.x_test), model.predict(data.x_test), rtol=0,
+                               atol=1e-12)
+
+
 def test_separable_data_stops_after_one_round_and_noisy_data_runs_them_all():
     """(Stumps on three classes often stop early: a stump's weighted error reaches 0.5.)"""
     _, model = fit(next(e for e in ENTRIES if e["name"] == "separable__j48100"))

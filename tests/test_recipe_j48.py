@@ -36,6 +36,25 @@ def test_tree_text_and_predictions_equal_wekas(entry):
     assert_same_predictions(model.predict(data.x_test), weka.predictions, True)
 
 
+SORT_CHECK = [e for e in ENTRIES if e["name"] in (
+    "ties", "ties2", "missing", "close", "deep", "raising", "noisy2",
+    "dienuq__Sonification-Box__Sonification__4", "ElBarbs__CART398-TacSound__Wekinator-TacSound__4c")]
+
+
+@pytest.mark.parametrize("entry", SORT_CHECK, ids=[e["name"] for e in SORT_CHECK])
+def test_sorting_at_every_node_as_weka_does_gives_the_same_tree(entry):
+    """By default only the root is sorted with Weka's quicksort and branches inherit their
+    order; weka_order=True sorts at every node like Weka (the same sums, bit for bit)."""
+    weka = weka_result("j48", entry["name"])
+    data, model = fit(entry)
+    keep = ~np.isnan(data.y)
+    x, y = data.x[keep], data.y[keep].astype(np.int64)
+    tree = j48.build(x, y, np.ones(len(y)), data.x, len(data.class_labels), weka_order=True)
+    assert tree.text(data.input_names, data.class_labels) == weka.model == model.text()
+    np.testing.assert_allclose(tree.distribution(data.x_test), model.predict(data.x_test),
+                               rtol=0, atol=1e-12)
+
+
 def test_classify_is_wekas_classify_instance():
     """J48's own classifyInstance: the first class ahead by more than 1e-6."""
     dist = np.array([[0.5, 0.5, 0.0], [0.4999995, 0.5000005, 0.0], [0.2, 0.3, 0.5],

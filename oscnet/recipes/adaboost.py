@@ -192,17 +192,20 @@ class AdaBoostModel:
 
 def train_base(base: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int,
                names: list[str], class_name: str, labels: list[str],
-               sorts: dict[str, np.ndarray] | None = None) -> Base:
+               sorts: dict[str, np.ndarray] | None = None, weka_order: bool = False) -> Base:
     """One base classifier on rows x (n, d), class indices y (n,), weights w (n,)."""
     if base == "j48":  # Wekinator's -C 0.25 -M 2
-        return Base("j48", tree=j48.build(x, y, w, x, n_classes, sorts=sorts))
+        return Base("j48", tree=j48.build(x, y, w, x, n_classes, sorts=sorts,
+                                          weka_order=weka_order))
     att, point, dist = stump.build(x, y, np.zeros(len(y)), w, n_classes)
     return Base("stump", stump=stump.StumpModel(names, class_name, labels, att, point, dist))
 
 
 def boost(x: np.ndarray, y: np.ndarray, labels: list[str], names: list[str], class_name: str,
-          base: str, rounds: int, threshold: int) -> tuple[list[Base], list[float]]:
-    """AdaBoostM1.buildClassifierWithWeights on rows x (n, d), class indices y (n,)."""
+          base: str, rounds: int, threshold: int, weka_order: bool = False
+          ) -> tuple[list[Base], list[float]]:
+    """AdaBoostM1.buildClassifierWithWeights on rows x (n, d), class indices y (n,).
+    ``weka_order``: J48 sorts at every node exactly as Weka (slower; see j48_build.Grower)."""
     n, n_classes = x.shape[0], len(labels)
     w = np.ones(n)
     models: list[Base] = []
@@ -211,7 +214,7 @@ def boost(x: np.ndarray, y: np.ndarray, labels: list[str], names: list[str], cla
     for it in range(rounds):
         chosen = heaviest(w, threshold / 100) if threshold < 100 else np.arange(n)
         model = train_base(base, x[chosen], y[chosen], w[chosen], n_classes, names, class_name,
-                           labels, sorts if threshold >= 100 else None)
+                           labels, sorts if threshold >= 100 else None, weka_order)
         dist = model.distribution(x)
         wrong = (first_positive_max(dist) >= 0) & (first_positive_max(dist) != y)
         with_class = seq_sum(w)

@@ -255,14 +255,15 @@ class Tree:
 
 
 def build(x: np.ndarray, y: np.ndarray, w: np.ndarray, all_x: np.ndarray, n_classes: int,
-          cf: float = 0.25, min_obj: int = 2, sorts: dict[str, np.ndarray] | None = None
-          ) -> Tree:
+          cf: float = 0.25, min_obj: int = 2, sorts: dict[str, np.ndarray] | None = None,
+          weka_order: bool = False) -> Tree:
     """Grow, collapse and prune a J48 tree on rows x (n, d) with class indices y (n,) and
     weights w (n,); all_x (N, d) = every row J48 was given (split points land on these).
     ``sorts``: a dict kept between builds on the same x (AdaBoost's rounds), where the root's
-    sort orders are remembered (they do not depend on the weights)."""
+    sort orders are remembered (they do not depend on the weights). ``weka_order``: sort at
+    every node as Weka does (slower; see j48_build.Grower)."""
     grower = Grower(x, y, all_x, n_classes, float(min_obj), cf,
-                    None if sorts is None else sorts.get("root"))
+                    None if sorts is None else sorts.get("root"), weka_order)
     root = grower.grow(np.arange(x.shape[0]), np.asarray(w, dtype=np.float64), root=True)
     if sorts is not None and grower.root_chain is not None:
         sorts["root"] = grower.root_chain

@@ -256,13 +256,13 @@ def reset_distribution(v: np.ndarray, y: np.ndarray, w: np.ndarray, point: float
 @njit(cache=True, error_model="numpy")
 def split_rows(values: np.ndarray, idx: np.ndarray, w: np.ndarray, point: float,
                pb: np.ndarray, tot: float) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                    np.ndarray]:
+                                                    np.ndarray, np.ndarray, np.ndarray]:
     """ClassifierSplitModel.split of rows idx (m,) with weights w (m,) on one input's values
-    (n,): (rows, weights) of the lower branch, then of the upper one, in the same order. A row
-    missing the value goes to each branch whose share pb / tot is above 1e-6, with its weight
-    times that share."""
+    (n,): rows, weights and positions in idx of the lower branch, then of the upper one, in
+    order. A row missing the value goes to each branch whose share pb / tot is above 1e-6,
+    with its weight times that share."""
     m = idx.shape[0]
-    rows = np.empty((2, m), dtype=np.int64)
+    pos = np.empty((2, m), dtype=np.int64)
     weights = np.empty((2, m))
     count = np.zeros(2, dtype=np.int64)
     shares = pb / tot
@@ -271,16 +271,34 @@ def split_rows(values: np.ndarray, idx: np.ndarray, w: np.ndarray, point: float,
         if np.isnan(v):
             for b in range(2):
                 if shares[b] > SMALL:
-                    rows[b, count[b]] = idx[k]
+                    pos[b, count[b]] = k
                     weights[b, count[b]] = shares[b] * w[k]
                     count[b] += 1
         else:
             b = 0 if (v - point < SMALL or v <= point) else 1
-            rows[b, count[b]] = idx[k]
+            pos[b, count[b]] = k
             weights[b, count[b]] = w[k]
             count[b] += 1
-    return rows[0, :count[0]].copy(), weights[0, :count[0]].copy(), \
-        rows[1, :count[1]].copy(), weights[1, :count[1]].copy()
+    p0, p1 = pos[0, :count[0]].copy(), pos[1, :count[1]].copy()
+    return idx[p0], weights[0, :count[0]].copy(), p0, idx[p1], weights[1, :count[1]].copy(), p1
+
+
+@njit(cache=True)
+def child_chain(chain: np.ndarray, pos: np.ndarray, m: int) -> np.ndarray:
+    """A branch's rows sorted on every input, from the node's: chain (d, m) positions of the
+    node's rows in each input's order, pos (k,) the node positions the branch took -> (d, k)
+    branch positions in the same orders."""
+    mapping = np.full(m, -1, dtype=np.int64)
+    for j in range(pos.shape[0]):
+        mapping[pos[j]] = j
+    out = np.empty((chain.shape[0], pos.shape[0]), dtype=np.int64)
+    for a in range(chain.shape[0]):
+        k = 0
+        for p in chain[a]:
+            if mapping[p] >= 0:
+                out[a, k] = mapping[p]
+                k += 1
+    return out
 
 
 @dataclass
@@ -305,7 +323,15 @@ class Node:
 @dataclass
 class Grower:
     """One J48 build: x (n, d), class indices y (n,), all_x (N, d) = every row J48 was given
-    (rows with a missing class too: split points move onto their values as well)."""
+    (rows with a missing class too: split points move onto their values as well).
+
+    Sorting: Weka sorts a node's rows on each input in turn with its quicksort, whose order
+    among equal values depends on the order before. ``weka_order`` True does exactly that at
+    every node, so every sum adds the same numbers in the same order as Weka. False (default,
+    several times faster) sorts only at the root and hands each branch its rows already
+    sorted, keeping the parent's order among equal values: the same rows in the same
+    branches, with sums that may differ from Weka's in the last bits. Every comparison J48
+    makes allows 1e-6 (or 1e-3), so the trees are the same."""
 
     x: np.ndarray
     y: np.ndarray
@@ -313,17 +339,22 @@ class Grower:
     n_classes: int
     min_obj: float
     cf: float  # pruning confidence (used by j48_prune)
-
     root_chain: np.ndarray | None = None  # the root's sort orders, when known (AdaBoost)
+    weka_order: bool = False
 
     def __post_init__(self) -> None:
         self.xt = np.ascontiguousarray(self.x.T)  # one input per row: sorting reads along rows
 
-    def grow(self, idx: np.ndarray, w: np.ndarray, root: bool = False) -> Node:
-        known = self.root_chain if root and self.root_chain is not None else \
-            np.empty((0, len(idx)), dtype=np.int64)
+    def grow(self, idx: np.ndarray, w: np.ndarray, chain: np.ndarray | None = None,
+             root: bool = False) -> Node:
+        """Grow the subtree of rows idx (m,) with weights w (m,); chain (d, m): their order
+        on each input, if known."""
+        if root and self.root_chain is not None:
+            chain = self.root_chain
+        if chain is None:
+            chain = np.empty((0, len(idx)), dtype=np.int64)
         att, point, pcb, pb, pc, tot, pc1, tot1, order, chain = select_split(
-            self.xt, self.y, idx, w, self.n_classes, float(self.min_obj), known)
+            self.xt, self.y, idx, w, self.n_classes, float(self.min_obj), chain)
         if root:
             self.root_chain = chain
         idx, w = idx[order], w[order]
@@ -332,13 +363,22 @@ class Grower:
                         eq(seq_sum(w), 0.0), idx, w)
         point = onto_data_value(self.all_x[:, att], point)
         node = Node(int(att), float(point), pcb, pb, pc, float(tot), False, idx, w)
-        node.sons = [self.grow(i, ww) for i, ww in self.split(node, idx, w)]
+        i0, w0, p0, i1, w1, p1 = split_rows(self.xt[att], idx, w, node.split, pb, node.tot)
+        if self.weka_order:
+            node.sons = [self.grow(i0, w0), self.grow(i1, w1)]
+        else:
+            renumber = np.empty(len(order), dtype=np.int64)
+            renumber[order] = np.arange(len(order))
+            chain = renumber[chain]  # positions in the reordered rows
+            node.sons = [self.grow(i0, w0, child_chain(chain, p0, len(idx))),
+                         self.grow(i1, w1, child_chain(chain, p1, len(idx)))]
         return node
 
     def split(self, node: Node, idx: np.ndarray, w: np.ndarray
               ) -> list[tuple[np.ndarray, np.ndarray]]:
         """The rows of each branch (with the node's current counts for the missing shares)."""
-        i0, w0, i1, w1 = split_rows(self.xt[node.att], idx, w, node.split, node.pb, node.tot)
+        i0, w0, _, i1, w1, _ = split_rows(self.xt[node.att], idx, w, node.split, node.pb,
+                                          node.tot)
         return [(i0, w0), (i1, w1)]
 
     def distribution_of(self, node: Node, idx: np.ndarray, w: np.ndarray

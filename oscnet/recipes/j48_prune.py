@@ -24,6 +24,10 @@ class Pruner:
 
     g: Grower
 
+    def __post_init__(self) -> None:
+        self.cf32 = float(np.float32(self.g.cf))  # Weka keeps the confidence as a Java float
+        self.z = normal_inverse(float(np.float32(1) - np.float32(self.cf32)))
+
     def collapse(self, node: Node) -> None:
         """A subtree that makes no fewer training errors than its root as a leaf goes."""
         if node.att < 0:
@@ -73,7 +77,7 @@ class Pruner:
         if eq(tot, 0.0):
             return 0.0
         wrong = incorrect(pc, tot)
-        return wrong + add_errs(tot, wrong, self.g.cf)
+        return wrong + add_errs(tot, wrong, self.cf32, self.z)
 
     def subtree_errors(self, node: Node) -> float:
         if node.att < 0:
@@ -108,7 +112,13 @@ def max_class(pc: np.ndarray) -> int:
 
 
 def incorrect(pc: np.ndarray, tot: float) -> float:
-    return float(tot - pc[max_class(pc)])
+    """The weight outside the majority class."""
+    counts = pc.tolist()
+    best, best_c = 0.0, 0
+    for c, v in enumerate(counts):
+        if v - best > SMALL:
+            best, best_c = v, c
+    return float(tot) - counts[best_c]
 
 
 def training_errors(node: Node) -> float:
@@ -120,20 +130,19 @@ def training_errors(node: Node) -> float:
     return errors
 
 
-def add_errs(n: float, e: float, cf: float) -> float:
+def add_errs(n: float, e: float, cf32: float, z: float) -> float:
     """weka.classifiers.trees.j48.Stats.addErrs: the extra errors of the upper confidence
-    limit (one-sided, confidence cf) on e errors in n, interpolated below one error."""
-    cf32 = float(np.float32(cf))  # Weka keeps the confidence as a Java float
+    limit (one-sided, confidence cf32, z its normal quantile) on e errors in n, interpolated
+    below one error."""
     if cf32 > 0.5:
         return 0.0
     if e < 1:
         base = n * (1 - math.pow(cf32, 1 / n))
         if e == 0:
             return base
-        return base + e * (add_errs(n, 1, cf) - base)
+        return base + e * (add_errs(n, 1, cf32, z) - base)
     if e + 0.5 >= n:
         return max(n - e, 0.0)
-    z = normal_inverse(float(np.float32(1) - np.float32(cf32)))
     f = (e + 0.5) / n
     r = (f + (z * z) / (2 * n) + z * math.sqrt((f / n) - (f * f / n) + (z * z / (4 * n * n)))) / \
         (1 + (z * z) / n)
