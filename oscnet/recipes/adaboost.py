@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import j48, stump
@@ -57,6 +58,29 @@ OPTIONS: dict[str, tuple[type, Any, str]] = {
     "S": (int, 1, "random seed (has no effect: neither base learner is random)"),
 }
 BASES = ("j48", "stump")
+
+
+@njit(cache=True)
+def vote_probs(votes: np.ndarray, betas: np.ndarray, n_classes: int) -> np.ndarray:
+    """AdaBoostM1.distributionForInstance for rows whose (n, T) votes are known: each round
+    adds its beta (T,) to the class it voted for (none: class 0, Java's (int) NaN), in round
+    order; Utils.logs2probs then gives exp(sum - max) / total -> (n, C)."""
+    out = np.zeros((votes.shape[0], n_classes))
+    for r in range(votes.shape[0]):
+        sums = np.zeros(n_classes)
+        for t in range(votes.shape[1]):
+            sums[max(votes[r, t], 0)] += betas[t]
+        best = 0
+        for c in range(1, n_classes):  # Utils.maxIndex: the first largest
+            if sums[c] > sums[best]:
+                best = c
+        total = 0.0
+        for c in range(n_classes):
+            out[r, c] = math.exp(sums[c] - sums[best])
+            total += out[r, c]
+        for c in range(n_classes):
+            out[r, c] /= total
+    return out
 
 
 def first_positive_max(dist: np.ndarray) -> np.ndarray:
@@ -131,6 +155,7 @@ class AdaBoostModel:
     options: dict[str, Any] = field(default_factory=dict)
     recipe: str = NAME
     kind: str = "nominal"
+    _committee: Any = field(default=None, init=False, repr=False, compare=False)
 
     def predict(self, raw: np.ndarray) -> np.ndarray:
         """raw (d,) or (n, d) -> class distributions (C,) or (n, C)."""
@@ -143,17 +168,30 @@ class AdaBoostModel:
             return np.repeat(self.zeror[None, :], rows.shape[0], axis=0)
         if len(self.models) == 1:
             return self.models[0].distribution(rows)
-        sums = np.zeros((rows.shape[0], len(self.class_labels)))
-        everyone = np.arange(rows.shape[0])
-        for model, beta in zip(self.models, self.betas):
-            voted = np.maximum(model.classify(model.distribution(rows)), 0)
-            sums[everyone, voted] += beta
-        top = sums[everyone, np.argmax(sums, axis=1)]  # Utils.logs2probs
-        probs = np.exp(sums - top[:, None])
-        total = np.zeros(rows.shape[0])
-        for c in range(probs.shape[1]):  # Java adds in class order
-            total += probs[:, c]
-        return probs / total[:, None]
+        return vote_probs(self._votes(rows), np.array(self.betas), len(self.class_labels))
+
+    def _votes(self, rows: np.ndarray) -> np.ndarray:
+        """(n, T) the class each round's classifier gives each row of rows (n, d) (-1: none),
+        all rounds at once."""
+        if self._committee is None:  # the rounds' classifiers stacked into arrays, once
+            if self.base == "j48":
+                self._committee = j48.Tree.concatenate([m.tree for m in self.models
+                                                        if m.tree is not None])
+            else:
+                stumps = [m.stump for m in self.models if m.stump is not None]
+                self._committee = (np.array([st.att for st in stumps], dtype=np.int64),
+                                   np.array([st.split for st in stumps]),
+                                   np.stack([st.dist for st in stumps]))
+        if self.base == "j48":
+            forest, roots = self._committee
+            probs = j48.forest_probs(rows, roots, forest.att, forest.split, forest.sons,
+                                     forest.empty, forest.pcb, forest.pb, forest.pc, forest.tot)
+            return j48.classify(probs.reshape(-1, probs.shape[2])).reshape(probs.shape[:2])
+        atts, splits, dists = self._committee
+        v = rows[:, atts]
+        branch = np.where(np.isnan(v), 2, np.where(v <= splits, 0, 1))
+        probs = dists[np.arange(len(atts)), branch]  # (n, T, C)
+        return first_positive_max(probs.reshape(-1, probs.shape[2])).reshape(probs.shape[:2])
 
     def predict_rows(self, rows: np.ndarray) -> np.ndarray:
         return self.predict(rows)

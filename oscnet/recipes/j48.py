@@ -72,71 +72,84 @@ OPTIONS: dict[str, tuple[type, Any, str]] = {
 
 
 @njit(cache=True, error_model="numpy")
-def _predict(rows: np.ndarray, att: np.ndarray, split: np.ndarray, sons: np.ndarray,
-             empty: np.ndarray, pcb: np.ndarray, pb: np.ndarray, pc: np.ndarray,
-             tot: np.ndarray) -> np.ndarray:
-    """ClassifierTree.getProbs, all classes at once, for rows (n, d) -> (n, C).
+def _row_probs(rows: np.ndarray, i: int, root: int, att: np.ndarray, split: np.ndarray,
+               sons: np.ndarray, empty: np.ndarray, pcb: np.ndarray, pb: np.ndarray,
+               pc: np.ndarray, tot: np.ndarray, stack_node: np.ndarray, stack_w: np.ndarray,
+               stack_b: np.ndarray, acc: np.ndarray, val: np.ndarray) -> None:
+    """ClassifierTree.getProbs, all classes at once: the tree at node ``root`` on row i of
+    rows (n, d), left in val (C,). The stacks (N + 1,) and acc (N + 1, C) are scratch space.
 
     Weka recurses; this walks the same tree with an explicit stack (cached numba code must not
     recurse) and adds the two branches of a missing value in Weka's order: 0 + left + right."""
+    n_classes = pc.shape[1]
+    top = 0
+    stack_node[0], stack_w[0], stack_b[0] = root, 1.0, -1
+    while top >= 0:
+        node, weight = stack_node[top], stack_w[top]
+        done = False
+        if stack_b[top] == -1:
+            val[:] = 0.0
+            if att[node] < 0:  # a leaf: its class weights / total
+                if not abs(tot[node]) < SMALL:
+                    for c in range(n_classes):
+                        val[c] = weight * (pc[node, c] / tot[node])
+                done = True
+            else:
+                v = rows[i, att[node]]
+                if np.isnan(v):  # both branches, each with its share of the weight
+                    acc[top, :] = 0.0
+                    stack_b[top] = 0
+                else:
+                    b = 0 if (v - split[node] < SMALL or v <= split[node]) else 1
+                    son = sons[node, b]
+                    if not empty[son]:
+                        stack_node[top] = son
+                        continue
+                    for c in range(n_classes):  # an empty branch: the split's own counts
+                        if pb[node, b] > SMALL:
+                            val[c] = weight * (pcb[node, b, c] / pb[node, b])
+                        elif not abs(tot[node]) < SMALL:
+                            val[c] = weight * (pc[node, c] / tot[node])
+                    done = True
+        elif stack_b[top] < 2:
+            b = stack_b[top]
+            stack_b[top] += 1
+            son = sons[node, b]
+            if not empty[son]:
+                top += 1
+                stack_node[top] = son
+                stack_w[top] = (pb[node, b] / tot[node]) * weight
+                stack_b[top] = -1
+            continue
+        else:
+            val[:] = acc[top]
+            done = True
+        if done:
+            top -= 1
+            if top >= 0:
+                for c in range(n_classes):
+                    acc[top, c] += val[c]
+
+
+@njit(cache=True, error_model="numpy")
+def forest_probs(rows: np.ndarray, roots: np.ndarray, att: np.ndarray, split: np.ndarray,
+                 sons: np.ndarray, empty: np.ndarray, pcb: np.ndarray, pb: np.ndarray,
+                 pc: np.ndarray, tot: np.ndarray) -> np.ndarray:
+    """(n, T, C) distributions of rows (n, d) from T trees stored one after another in the
+    node arrays (their sons numbered in the whole), tree t starting at node roots[t]."""
     n_nodes, n_classes = pc.shape
-    out = np.zeros((rows.shape[0], n_classes))
+    out = np.zeros((rows.shape[0], roots.shape[0], n_classes))
     stack_node = np.empty(n_nodes + 1, dtype=np.int64)
     stack_w = np.empty(n_nodes + 1)
     stack_b = np.empty(n_nodes + 1, dtype=np.int64)  # -1: not entered; 0, 1: next branch
     acc = np.zeros((n_nodes + 1, n_classes))
     val = np.zeros(n_classes)
     for i in range(rows.shape[0]):
-        row = rows[i]
-        top = 0
-        stack_node[0], stack_w[0], stack_b[0] = 0, 1.0, -1
-        while top >= 0:
-            node, weight = stack_node[top], stack_w[top]
-            done = False
-            if stack_b[top] == -1:
-                val[:] = 0.0
-                if att[node] < 0:  # a leaf: its class weights / total
-                    if not abs(tot[node]) < SMALL:
-                        for c in range(n_classes):
-                            val[c] = weight * (pc[node, c] / tot[node])
-                    done = True
-                else:
-                    v = row[att[node]]
-                    if np.isnan(v):  # both branches, each with its share of the weight
-                        acc[top, :] = 0.0
-                        stack_b[top] = 0
-                    else:
-                        b = 0 if (v - split[node] < SMALL or v <= split[node]) else 1
-                        son = sons[node, b]
-                        if not empty[son]:
-                            stack_node[top] = son
-                            continue
-                        for c in range(n_classes):  # an empty branch: the split's own counts
-                            if pb[node, b] > SMALL:
-                                val[c] = weight * (pcb[node, b, c] / pb[node, b])
-                            elif not abs(tot[node]) < SMALL:
-                                val[c] = weight * (pc[node, c] / tot[node])
-                        done = True
-            elif stack_b[top] < 2:
-                b = stack_b[top]
-                stack_b[top] += 1
-                son = sons[node, b]
-                if not empty[son]:
-                    top += 1
-                    stack_node[top] = son
-                    stack_w[top] = (pb[node, b] / tot[node]) * weight
-                    stack_b[top] = -1
-                continue
-            else:
-                val[:] = acc[top]
-                done = True
-            if done:
-                top -= 1
-                if top < 0:
-                    out[i] = val
-                else:
-                    for c in range(n_classes):
-                        acc[top, c] += val[c]
+        for t in range(roots.shape[0]):
+            _row_probs(rows, i, roots[t], att, split, sons, empty, pcb, pb, pc, tot,
+                       stack_node, stack_w, stack_b, acc, val)
+            for c in range(n_classes):
+                out[i, t, c] = val[c]
     return out
 
 
@@ -199,8 +212,22 @@ class Tree:
 
     def distribution(self, rows: np.ndarray) -> np.ndarray:
         """(n, C) class probabilities of rows (n, d)."""
-        return _predict(rows, self.att, self.split, self.sons, self.empty, self.pcb, self.pb,
-                        self.pc, self.tot)
+        return forest_probs(rows, np.zeros(1, dtype=np.int64), self.att, self.split, self.sons,
+                            self.empty, self.pcb, self.pb, self.pc, self.tot)[:, 0]
+
+    @classmethod
+    def concatenate(cls, trees: list[Tree]) -> tuple[Tree, np.ndarray]:
+        """All trees as one array set (sons renumbered) and the (T,) node of each root."""
+        sizes = np.array([len(t.att) for t in trees], dtype=np.int64)
+        roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        sons = np.concatenate([np.where(t.sons >= 0, t.sons + r, -1)
+                               for t, r in zip(trees, roots)])
+        return cls(np.concatenate([t.att for t in trees]),
+                   np.concatenate([t.split for t in trees]), sons,
+                   np.concatenate([t.empty for t in trees]),
+                   np.concatenate([t.pcb for t in trees]), np.concatenate([t.pb for t in trees]),
+                   np.concatenate([t.pc for t in trees]),
+                   np.concatenate([t.tot for t in trees])), roots
 
     def _label(self, node: int, b: int, labels: list[str]) -> str:
         """ClassifierSplitModel.dumpLabel: ``class (weight/errors)`` of branch b."""
