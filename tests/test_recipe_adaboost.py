@@ -96,6 +96,8 @@ def test_bad_options_and_numeric_classes_are_refused():
         adaboost.fit(*args, {"K": 3})
     with pytest.raises(OscnetError, match="j48 or stump"):
         adaboost.fit(*args, {"W": "svm"})
+    wekas_name = adaboost.fit(*args, {"W": "weka.classifiers.trees.DecisionStump", "I": 1})
+    assert wekas_name.options["W"] == "stump" and wekas_name.base == "stump"
     with pytest.raises(OscnetError, match="at least 1"):
         adaboost.fit(*args, {"I": 0})
     with pytest.raises(OscnetError, match="numeric class"):
@@ -108,5 +110,5 @@ def test_the_fixtures_cover_rounds_bases_and_every_classifier_output():
         for base in ("stump", "j48"):
             assert {f"{data}__{base}{r}" for r in (1, 10, 100)} <= names
     sonification = "dienuq__Sonification-Box__Sonification__4"
-    assert {f"{sonification}__{b}{r}" for b in ("stump", "j48") for r in (10, 100)} <= names
+    assert {f"{sonification}__{b}{r}" for b in ("stump", "j48") for r in (1, 10, 100)} <= names
     assert len({e["project"] for e in ENTRIES if e["project"]}) == 4

@@ -57,7 +57,11 @@ OPTIONS: dict[str, tuple[type, Any, str]] = {
     "P": (int, 100, "weight threshold: train each round on the heaviest P% of the weight"),
     "S": (int, 1, "random seed (has no effect: neither base learner is random)"),
 }
-BASES = ("j48", "stump")
+# The base learner by recipe name, Weka class name (as in Wekinator's option string) or the
+# name Wekinator's editor shows.
+BASE_NAMES = {"j48": "j48", "weka.classifiers.trees.j48": "j48", "decision tree": "j48",
+              "stump": "stump", "weka.classifiers.trees.decisionstump": "stump",
+              "decisionstump": "stump", "decision stump": "stump"}
 
 
 @njit(cache=True)
@@ -276,9 +280,11 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
         class_labels: list[str] | None, options: dict[str, Any] | None) -> AdaBoostModel:
     """Boost J48 trees or stumps on x (n, d) (NaN = missing) and class indices y (n,)."""
     opts = check_options(options, OPTIONS, NAME)
-    base = str(opts["W"]).lower()
-    if base not in BASES:
-        raise OscnetError(f"adaboost option W (base learner) must be j48 or stump, not {base!r}")
+    base = BASE_NAMES.get(str(opts["W"]).lower())
+    if base is None:
+        raise OscnetError(f"adaboost option W (base learner) must be j48 or stump, "
+                          f"not {opts['W']!r}")
+    opts["W"] = base
     if opts["I"] < 1:
         raise OscnetError(f"adaboost option I (rounds) must be at least 1, not {opts['I']}")
     if class_labels is None:

@@ -279,7 +279,7 @@ class StumpModel:
         return "\n".join(lines) + "\n"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"recipe": self.recipe, "input_names": list(self.input_names),
+        return {"recipe": self.recipe, "kind": self.kind, "input_names": list(self.input_names),
                 "class_name": self.class_name, "class_labels": self.class_labels,
                 "options": dict(self.options), "att": self.att,
                 "split": nan_to_none(float(self.split)), "dist": nan_to_none(self.dist.tolist())}

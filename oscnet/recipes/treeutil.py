@@ -5,10 +5,11 @@ Why the care about order: Weka adds instance weights one at a time, in the order
 sit in its ``Instances`` object, and that order changes every time Weka sorts on an attribute.
 With AdaBoost's fractional weights two sums of the same numbers in another order can differ in
 the last bit, and DecisionStump breaks ties with a plain ``<``: to choose the same split as Weka
-in a tie, the sums must be the same bits. So the learners keep Weka's instance order, and sort
+in a tie, the sums must be the same bits. So the stump keeps Weka's instance order, and sorts
 the way ``weka.core.Utils.sortWithNoMissingValues`` does: a quicksort (not stable) with a
 median-of-three pivot, three or fewer elements sorted by compare-and-swap, and missing values
-(NaN) treated as ``Double.MAX_VALUE``.
+(NaN) treated as ``Double.MAX_VALUE``. (J48 compares everything with a tolerance; it sorts this
+way at the root, see j48_build.Grower.)
 """
 
 from __future__ import annotations
