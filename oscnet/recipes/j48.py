@@ -26,9 +26,9 @@ The rules, as Weka 3.6.14 applies them to numeric inputs (growing in j48_build.p
   (- 1e-3) becomes a leaf. Pruning, bottom up: estimated errors = errors + Stats.addErrs (upper
   limit of the binomial at confidence 0.25, interpolated below one error); the node becomes a
   leaf if that is no worse (+ 0.1) than the subtree and than its largest branch (the last of
-  the heaviest) re-grown with all the node's rows; else the largest branch replaces the node
-  if it is no worse (+ 0.1) than the subtree (subtree raising), takes the node's rows and is
-  pruned again.
+  the heaviest) would make on all the node's rows (same splits, counts redone); else that
+  branch replaces the node if it is no worse (+ 0.1) than the subtree (subtree raising),
+  takes the node's rows and is pruned again.
 * Prediction (no Laplace): a leaf gives its class weights / total (all 0 if its total is 0);
   a missing input goes down both branches with weights share x weight and the results add
   up; a branch with no training rows answers with the split's counts for that branch.
@@ -183,15 +183,11 @@ class Tree:
     @classmethod
     def from_node(cls, root: Node, n_classes: int) -> Tree:
         nodes: list[Node] = []
-
-        def visit(node: Node) -> int:
-            nodes.append(node)
-            return len(nodes) - 1
-
         sons: list[list[int]] = []
 
-        def walk(node: Node) -> int:
-            me = visit(node)
+        def walk(node: Node) -> int:  # depth first, a node before its branches
+            me = len(nodes)
+            nodes.append(node)
             sons.append([-1, -1])
             for b, son in enumerate(node.sons):
                 sons[me][b] = walk(son)

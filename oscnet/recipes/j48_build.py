@@ -4,7 +4,8 @@ j48_prune.py).
 A node keeps Weka's ``Distribution`` as arrays: ``pcb`` (B, C) weight per branch and class,
 ``pb`` (B,) per branch, ``pc`` (C,) per class, ``tot``; B is 2 for a split and 1 for a leaf.
 A node also keeps the training rows that reach it (``idx`` into x, with weights ``w``) in
-Weka's order, because pruning re-splits them. Sums run in Weka's order (see treeutil.py).
+Weka's order, because pruning re-splits them. Sums add in that order (see treeutil.py and
+Grower about the order among equal values).
 """
 
 from __future__ import annotations
@@ -127,12 +128,14 @@ def select_split(xt: np.ndarray, y: np.ndarray, idx: np.ndarray, w: np.ndarray, 
                  ) -> tuple[int, float, np.ndarray, np.ndarray, np.ndarray, float, np.ndarray,
                             float, np.ndarray, np.ndarray]:
     """C45ModelSelection on the rows idx (m,) with weights w (m,) of xt (d, n) (the inputs,
-    one row per input). Returns (input or -1 for a
-    leaf, split point before it moves onto a data value, pcb, pb, pc, tot of the split with the
-    missing rows spread over both branches, the node's class weights (C,), its total weight,
-    the row order (m,) Weka leaves the rows in, and ``chain`` (d, m): the row order after each
-    input's sort). The orders depend only on idx, not on the weights: pass the chain of an
-    earlier call on the same idx to skip the sorting, or a (0, m) array."""
+    one row per input).
+
+    Returns (the input to split on, or -1 for a leaf; the split point before it moves onto a
+    data value; pcb, pb, pc, tot of the split with the missing rows spread over both
+    branches; the node's class weights (C,) and total weight; the row order (m,) Weka leaves
+    the rows in; ``chain`` (d, m), the row order after each input's sort, as positions in
+    idx). The orders depend only on idx, not on the weights: pass a known chain to skip the
+    sorting, or a (0, m) array."""
     m = idx.shape[0]
     d = xt.shape[0]
     pc1 = np.zeros(n_classes)
