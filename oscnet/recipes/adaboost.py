@@ -239,7 +239,7 @@ def train_base(base: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes
     if base == "j48":  # Wekinator's -C 0.25 -M 2
         return Base("j48", tree=j48.build(x, y, w, x, n_classes, sorts=sorts,
                                           weka_order=weka_order))
-    att, point, dist = stump.build(x, y, np.zeros(len(y)), w, n_classes)
+    att, point, dist = stump.build(x, y, np.zeros(len(y)), w, n_classes, sorts)
     return Base("stump", stump=stump.StumpModel(names, class_name, labels, att, point, dist))
 
 
@@ -252,7 +252,7 @@ def boost(x: np.ndarray, y: np.ndarray, labels: list[str], names: list[str], cla
     w = np.ones(n)
     models: list[Base] = []
     betas: list[float] = []
-    sorts: dict[str, np.ndarray] = {}  # every round's tree starts from the same rows in order
+    sorts: dict[str, np.ndarray] = {}  # every round starts from the same rows in the same order
     for it in range(rounds):
         chosen = heaviest(w, threshold / 100) if threshold < 100 else np.arange(n)
         model = train_base(base, x[chosen], y[chosen], w[chosen], n_classes, names, class_name,

@@ -73,12 +73,17 @@ def _entropy_rows(m: np.ndarray) -> float:
 
 
 @njit(cache=True)
-def search_nominal(x: np.ndarray, y: np.ndarray, w: np.ndarray,
-                   n_classes: int) -> tuple[int, float, np.ndarray]:
+def search_nominal(x: np.ndarray, y: np.ndarray, w: np.ndarray, n_classes: int,
+                   chain: np.ndarray) -> tuple[int, float, np.ndarray, np.ndarray]:
     """Best (input, split point, (3, C) branch weights) for x (n, d), class indices y (n,),
-    weights w (n,). Branch rows: 0 below, 1 above, 2 missing (not yet normalised)."""
+    weights w (n,). Branch rows: 0 below, 1 above, 2 missing (not yet normalised). Also
+    returns the chain (d, n): the row order after each input's sort, which depends only on x;
+    pass it back for other weights of the same rows to skip the sorting (else a (0, n) array)."""
     n, d = x.shape
     order = np.arange(n)
+    sorted_already = chain.shape[0] == d and d > 0
+    if not sorted_already:
+        chain = np.empty((d, n), dtype=np.int64)
     best_val = MAX_VALUE
     best_att = -1
     best_point = -MAX_VALUE
@@ -97,10 +102,14 @@ def search_nominal(x: np.ndarray, y: np.ndarray, w: np.ndarray,
         known = dist[1].copy()
         att_best = dist.copy()
         att_val = MAX_VALUE
-        vals = np.empty(n)
-        for k in range(n):
-            vals[k] = x[order[k], a]
-        order = order[weka_sort(vals)]
+        if sorted_already:
+            order = chain[a]
+        else:
+            vals = np.empty(n)
+            for k in range(n):
+                vals[k] = x[order[k], a]
+            order = order[weka_sort(vals)]
+            chain[a] = order
         for k in range(n - (n_missing + 1)):
             i = order[k]
             j = order[k + 1]
@@ -120,7 +129,7 @@ def search_nominal(x: np.ndarray, y: np.ndarray, w: np.ndarray,
             best_att = a
             best_point = held_point
             best[:, :] = att_best
-    return best_att, best_point, best
+    return best_att, best_point, best, chain
 
 
 @njit(cache=True)
@@ -297,9 +306,12 @@ def _first_max(d: np.ndarray) -> int:
 
 
 def build(x: np.ndarray, yi: np.ndarray, yv: np.ndarray, w: np.ndarray,
-          n_classes: int | None) -> tuple[int, float, np.ndarray]:
+          n_classes: int | None, sorts: dict[str, np.ndarray] | None = None
+          ) -> tuple[int, float, np.ndarray]:
     """(input, split point, branch values) of a stump on rows x (n, d) with weights w (n,);
-    input -1 = ZeroR. Nominal: yi (n,) class indices; numeric (n_classes None): yv (n,)."""
+    input -1 = ZeroR. Nominal: yi (n,) class indices; numeric (n_classes None): yv (n,).
+    ``sorts``: a dict kept between builds on the same rows in the same order (AdaBoost's
+    rounds), where the sort orders are remembered: they do not depend on the weights."""
     if x.shape[0] == 0:
         raise OscnetError("stump: no training examples with a class value; record some first")
     if x.shape[1] == 0:
@@ -307,7 +319,11 @@ def build(x: np.ndarray, yi: np.ndarray, yv: np.ndarray, w: np.ndarray,
     if n_classes is None:
         att, point, dist = search_numeric(x, yv, w)
         return int(att), float(point), dist
-    att, point, dist = search_nominal(x, yi, w, n_classes)
+    known = sorts.get("stump") if sorts is not None else None
+    att, point, dist, chain = search_nominal(
+        x, yi, w, n_classes, known if known is not None else np.empty((0, len(yi)), np.int64))
+    if sorts is not None:
+        sorts["stump"] = chain
     return int(att), float(point), normalise_branches(dist)
 
 
