@@ -76,7 +76,7 @@ def test_separable_data_stops_after_one_round_and_noisy_data_runs_them_all():
 
 
 def test_json_round_trip_keeps_predictions_and_text():
-    for name in ("deep__j4810", "missing__stump10"):
+    for name in ("deep__j4810", "missing__stump10", "noinputs__j4810", "separable__j48100"):
         data, model = fit(next(e for e in ENTRIES if e["name"] == name))
         again = adaboost.AdaBoostModel.from_dict(json.loads(json.dumps(model.to_dict())))
         assert again.text() == model.text()

@@ -33,11 +33,13 @@ def test_text_and_predictions_equal_wekas(entry):
                           equal_nan=True)
 
 
-def test_json_round_trip_keeps_predictions_and_text():
-    data = data_for(next(e for e in ENTRIES if e["name"] == "missing"))
+@pytest.mark.parametrize("name", ["missing", "regress", "noinputs", "constant"])
+def test_json_round_trip_keeps_predictions_and_text(name):
+    data = data_for(next(e for e in ENTRIES if e["name"] == name))
     model = stump.fit(data.x, data.y, data.input_names, data.class_name, data.class_labels, {})
     again = stump.StumpModel.from_dict(json.loads(json.dumps(model.to_dict())))
     assert again.text() == model.text()
+    assert again.kind == model.kind
     assert np.array_equal(again.predict(data.x_test), model.predict(data.x_test))
 
 
