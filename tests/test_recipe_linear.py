@@ -4,7 +4,7 @@ Every fixture in tests/fixtures/weka_learners/linear/ is one run of the real Wek
 make_linear.py there): the model text and the prediction for every training row. oscnet trains
 on the same rows with the same options and must print the same text and predict the same
 numbers (within 1e-9, relative for numbers above 1). Real projects are read from the shared
-data folder (OSCNET_SHARED, default <repo>/../shared) and never copied into the repository.
+data folder (../shared/data, see conftest.py) and never copied into the repository.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import random
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA, shared_data
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import linear
@@ -28,8 +28,7 @@ from oscnet.recipes.linear_math import java_pow, weka_number
 
 FIXTURES = Path(__file__).parent / "fixtures" / "weka_learners" / "linear"
 INDEX = json.loads((FIXTURES / "index.json").read_text())
-SHARED = Path(os.environ.get("OSCNET_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
-PROJECTS = SHARED / "data" / "wekinator-projects"
+PROJECTS = SHARED_DATA / "wekinator-projects"
 TOLERANCE = 1e-9
 POW_DRIFT = 1e-5  # observed at most 1.9e-6 (Ryan's 30 inputs, x^10, colinear kept)
 
@@ -67,8 +66,7 @@ def project_outputs() -> dict[str, tuple[np.ndarray, np.ndarray, list[str]]]:
 def fixture_data(entry: dict) -> tuple[np.ndarray, np.ndarray, list[str]]:
     if entry["arff"]:
         return read_arff(FIXTURES / entry["arff"])
-    if not PROJECTS.is_dir():
-        pytest.skip(f"the shared Wekinator projects are not at {PROJECTS} (set OSCNET_SHARED)")
+    shared_data("wekinator-projects")
     return project_outputs()[entry["set"]]
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pytest
+from conftest import SHARED_DATA, shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "weka_learners"
-SHARED = Path(os.environ.get("OSCNET_SHARED", str(Path(__file__).resolve().parents[1].parent /
-                                                  "shared")))
-PROJECTS = SHARED / "data" / "wekinator-projects"
+PROJECTS = SHARED_DATA / "wekinator-projects"
 
 sys.path.insert(0, str(FIXTURES))
 import make_trees
@@ -89,8 +86,7 @@ def data_for(entry: dict) -> Data:
     if entry["data"]:
         ds = _synthetic()[entry["data"]]
         return _tokens_to_data(ds, ds.all_test_rows)
-    if not PROJECTS.is_dir():
-        pytest.skip(f"shared Wekinator projects not found at {PROJECTS} (set OSCNET_SHARED)")
+    shared_data("wekinator-projects")
     ds = _projects()[dataset_name(entry)]
     return _tokens_to_data(ds, ds.rows[::entry.get("test_every", 1)])
 

@@ -19,7 +19,7 @@ import numpy as np
 from oscnet.errors import OscnetError
 from oscnet.nn.model import FORMAT, VERSION, Model, write_atomic
 from oscnet.nn.wekatext import weka_text
-from oscnet.recipes import batch, knn, naive_bayes, seed, weka
+from oscnet.recipes import adaboost, batch, j48, knn, linear, naive_bayes, seed, stump, weka
 from oscnet.recipes.base import Option, Recipe
 
 __all__ = ["RECIPES", "Option", "Recipe", "check_options", "fit_model", "get", "load_model", "model_from_dict",
@@ -29,6 +29,12 @@ RECIPES: dict[str, Recipe] = {m.RECIPE.name: m.RECIPE for m in (weka, seed, batc
     "knn": Recipe.from_module(knn, "knn", "Weka's IBk, k nearest neighbours (Wekinator's default classifier)",
                               {"K": "neighbours"}),
     "naive-bayes": Recipe.from_module(naive_bayes, "naive-bayes", "Weka's NaiveBayes, normal estimators", {}),
+    "stump": Recipe.from_module(stump, "stump", "Weka's DecisionStump, one split", {}),
+    "j48": Recipe.from_module(j48, "j48", "Weka's J48 decision tree (C4.5)", {"C": "confidence", "M": "min_leaf"}),
+    "adaboost": Recipe.from_module(adaboost, "adaboost", "Weka's AdaBoostM1 over J48 trees or stumps",
+                                   {"I": "rounds", "W": "base", "P": "weight_threshold", "S": "seed"}),
+    "linear": Recipe.from_module(linear, "linear", "Weka's LinearRegression, or Wekinator's polynomial regression",
+                                 {"E": "exponent", "S": "selection", "C": "keep_colinear"}),
 }
 
 

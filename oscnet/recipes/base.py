@@ -121,8 +121,9 @@ class Recipe:
         fit(...) and a model class with from_dict: its options keep Weka's flags as fit keys."""
         options = tuple(Option(long_names.get(flag, flag), flag, kind, default, help, key=flag)
                         for flag, (kind, default, help) in module.OPTIONS.items())
-        model_class = next(v for v in vars(module).values()
-                           if isinstance(v, type) and v.__module__ == module.__name__ and hasattr(v, "from_dict"))
+        model_class = next(v for v in vars(module).values()  # the module's ...Model class
+                           if isinstance(v, type) and v.__module__ == module.__name__
+                           and v.__name__.endswith("Model") and hasattr(v, "from_dict"))
         return cls(name, summary, tuple(module.CLASS_TYPES), options, module.fit, load=model_class.from_dict)
 
     def option(self, name: str) -> Option:
@@ -171,9 +172,10 @@ class Recipe:
             except KeyError:
                 self.check_options({name: None})  # raises the message with the closest name
                 raise
-            if option.type is bool:
-                options[option.name] = True
-                k += 1
+            if option.type is bool:  # a bare flag is true; `--keep-colinear false` says it outright
+                explicit = k + 1 < len(tokens) and tokens[k + 1].lower() in ("true", "false")
+                options[option.name] = tokens[k + 1].lower() == "true" if explicit else True
+                k += 2 if explicit else 1
                 continue
             if k + 1 >= len(tokens):
                 raise OscnetError(f"option {token} of the {self.name} recipe needs a value ({option.help})")

@@ -55,8 +55,7 @@ from typing import Any
 import numpy as np
 
 from oscnet.errors import OscnetError
-
-from .linear_math import (
+from oscnet.recipes.linear_math import (
     column_sums,
     cross,
     gram,

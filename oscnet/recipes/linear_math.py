@@ -33,7 +33,7 @@ from fractions import Fraction
 import numba
 import numpy as np
 
-from oscnet.wekatext import java_double
+from oscnet.nn.wekatext import java_double
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 

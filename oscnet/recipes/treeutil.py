@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from oscnet.errors import OscnetError
-from oscnet.wekatext import java_double
+from oscnet.nn.wekatext import java_double
 
 __all__ = [
     "SMALL",
