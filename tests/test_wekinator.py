@@ -6,6 +6,7 @@ reads every numeric output through `read_wekinator`.
 """
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,30 @@ def test_an_imported_project_trained_live_gives_wekas_weights(tmp_path):
         for k in (1, 2):
             weka = (Path(__file__).parent / "fixtures" / "weka" / f"{folder}__{k}.txt").read_text()
             assert_same_model_text(weka_text(session.models[k - 1]), model_text_from_weka_output(weka))
+
+
+def test_import_keeps_each_outputs_learner_options_and_inputs_from_its_model_file(tmp_path):
+    """A Wekinator project whose modelN.xml files choose kNN (k = 3) and a polynomial regression on
+    one input: `oscnet import` trains those learners, not a network for everything."""
+    from wekinator_model_files import builder, classifier_output, model_file, numeric_output, path_xml
+
+    from oscnet.live.session import Session
+
+    source = tmp_path / "wek"
+    shutil.copytree(wekinator_project("artintelclass__interactive-project-kg1642__InteractiveProject"), source)
+    models = source / "current" / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    imported = read_wekinator(source)
+    first, second = imported.config.outputs
+    chosen = {first.name: path_xml(builder("LinearRegressionModelBuilder", featureSelectionType="NONE",
+                                           exponent=2, removeColinear=False),
+                                   numeric_output(first.name), [imported.config.inputs[1]]),
+              second.name: path_xml(builder("KNNModelBuilder", numNeighbors=3), classifier_output(second.name, 3))}
+    for k, spec in enumerate((first, second)):
+        (models / f"model{k}.xml").write_bytes(model_file(chosen[spec.name]))
+    result = oscnet("import", str(source), "--to", str(tmp_path / "p"))
+    assert result.returncode == 0, result.stderr
+    with Session(project_dir=tmp_path / "p", autosave=False) as session:
+        one, two = session.config.outputs
+        assert (one.learner, one.options, one.inputs) == ("linear", {"E": 2, "S": 1, "C": True}, [1])
+        assert (two.learner, two.options) == ("knn", {"K": 3})

@@ -19,6 +19,7 @@ from oscnet.project.arff import ArffData, Attribute, read_arff, write_arff
 from oscnet.project.config import Config
 from oscnet.project.examples import Block, ExampleStore
 from oscnet.project.outputs import OutputSpec
+from oscnet.project.wekinator_models import read_project_models
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +92,6 @@ def read_wekinator(folder: str | Path) -> Imported:
         elif node.tag == CLASSIFIER:
             spec = OutputSpec(name, "classifier", classes=_number(node, "numClasses", outputs_path, int),
                               distribution=(node.findtext("isSendingDistribution") or "").strip() == "true")
-            notes.append(f"output {number} ({name}) is a classifier: Wekinator trained it with a non-neural "
-                         "model (k-NN, AdaBoost, ...); oscnet trains a neural-network classifier instead")
         elif node.tag == DTW:
             raise OscnetError(f"{outputs_path}: this is a dynamic time warping (DTW) project; oscnet does not "
                               "support DTW, only continuous and classifier outputs")
@@ -113,10 +112,32 @@ def read_wekinator(folder: str | Path) -> Imported:
         send_port=_number(outputs_xml, "outputPort", outputs_path, int),
         output_address=_text(outputs_xml, "oscMessage", outputs_path),
     )
-    if (folder / "current" / "models").is_dir():
-        notes.append("trained models (current/models/*.xml, Java-serialised) are not read: run `train` after import")
+    _read_learners(folder, config, notes)
     examples = _read_examples(folder / "current" / "currentData.arff", config, notes)
     return Imported(config, examples, notes)
+
+
+def _read_learners(folder: Path, config: Config, notes: list[str]) -> None:
+    """Each output's learner, options and input selection from current/models/modelN.xml.
+
+    Only the XML part of those files is read (never the Java-serialised Weka model after it), so
+    an imported project is retrained, with the learner its author chose.
+    """
+    defaulted = []
+    for k, (spec, choice) in enumerate(zip(config.outputs, read_project_models(folder, len(config.outputs)))):
+        if choice.defaulted:
+            defaulted.append(str(k + 1))
+            continue
+        spec.learner, spec.options = choice.recipe, dict(choice.options)
+        if choice.input_names is not None and choice.input_names != config.inputs:
+            # Wekinator maps a name it does not know to input 0 (convertInputNamesToIndices)
+            spec.inputs = [config.inputs.index(n) if n in config.inputs else 0 for n in choice.input_names]
+    if defaulted:
+        notes.append(f"no current/models/modelN.xml for output(s) {', '.join(defaulted)}: Wekinator's defaults "
+                     "apply (classifier: knn with k = 1; continuous: the network, -H i)")
+    if len(defaulted) < len(config.outputs):
+        notes.append("each output's learner and inputs were read from its model file; the trained Weka "
+                     "models in those files are not (they are Java objects): run `train` after import")
 
 
 def _check_names(names: list[str], path: Path, what: str) -> None:
