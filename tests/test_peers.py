@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.peers  # real OSC peer programs (Pure Data, ChucK, node-osc)
+
 PEERS = Path(__file__).parent / "peers"
 CONFIG = """\
 name: peer test
