@@ -110,11 +110,12 @@ def java_exp(x: float) -> float:  # pragma: no cover - compiled
     return p * scale + scale
 
 
-def _dot(a: np.ndarray, b: np.ndarray) -> float:  # pragma: no cover - compiled
-    """<a, b> summed attribute by attribute from 0.0, as Weka's dotProd."""
+def _dot(a: np.ndarray, i: int, b: np.ndarray, j: int) -> float:  # pragma: no cover - compiled
+    """<a_i, b_j> summed attribute by attribute from 0.0, as Weka's dotProd (rows by index:
+    no array views, which would cost reference counting in the compiled loops)."""
     s = 0.0
-    for k in range(a.shape[0]):
-        s += a[k] * b[k]
+    for k in range(a.shape[1]):
+        s += a[i, k] * b[j, k]
     return s
 
 
@@ -132,60 +133,72 @@ def _power(r: float, kp: np.ndarray) -> float:  # pragma: no cover - compiled
 def evaluate(x: np.ndarray, pre: np.ndarray, kp: np.ndarray, i: int, j: int) -> float:  # pragma: no cover
     """K(x_i, x_j) computed afresh (Weka's evaluate(i, j, x_i)); not symmetric for RBF."""
     if kp[0] == POLY:
-        return _power(_dot(x[i], x[j]), kp)
+        return _power(_dot(x, i, x, j), kp)
     if i == j:
         return 1.0
-    return java_exp(kp[3] * (2.0 * _dot(x[i], x[j]) - pre[i] - pre[j]))
+    return java_exp(kp[3] * (2.0 * _dot(x, i, x, j) - pre[i] - pre[j]))
 
 
-def cached(x: np.ndarray, pre: np.ndarray, kp: np.ndarray, keys: np.ndarray, store: np.ndarray,
-           stats: np.ndarray, i: int, j: int) -> float:  # pragma: no cover - compiled
-    """K(x_i, x_j) through the cache; stats[0] counts evaluations, stats[1] cache hits."""
+def cached(x: np.ndarray, pre: np.ndarray, kp: np.ndarray, cache: np.ndarray, stats: np.ndarray,
+           i: int, j: int) -> float:  # pragma: no cover - compiled
+    """K(x_i, x_j) through the cache; stats[0] counts evaluations, stats[1] cache hits.
+
+    cache: (CACHE_SIZE, 2 * CACHE_SLOTS) of (key + 1, value) per slot, 0 = empty; one bucket
+    is one 64-byte line (keys stay below 2^53, so a double holds them exactly).
+    """
     n = x.shape[0]
     key = np.int64(i) + np.int64(j) * n if i > j else np.int64(j) + np.int64(i) * n
-    front = (key % CACHE_SIZE) * CACHE_SLOTS
-    for s in range(CACHE_SLOTS):
-        k = keys[front + s]
-        if k == 0:  # an empty slot: the rest of the bucket is empty too
+    tag = np.float64(key + 1)
+    b = key % CACHE_SIZE
+    for s in range(0, 2 * CACHE_SLOTS, 2):
+        k = cache[b, s]
+        if k == 0.0:  # an empty slot: the rest of the bucket is empty too
             break
-        if k == key + 1:
+        if k == tag:
             stats[1] += 1
-            value = store[front + s]
+            value = cache[b, s + 1]
             if s > 0:  # swap the hit with the front slot
-                store[front + s] = store[front]
-                keys[front + s] = keys[front]
-                store[front] = value
-                keys[front] = k
+                cache[b, s] = cache[b, 0]
+                cache[b, s + 1] = cache[b, 1]
+                cache[b, 0] = k
+                cache[b, 1] = value
             return value
     value = evaluate(x, pre, kp, i, j)
     stats[0] += 1
-    for s in range(CACHE_SLOTS - 1, 0, -1):
-        keys[front + s] = keys[front + s - 1]
-        store[front + s] = store[front + s - 1]
-    keys[front] = key + 1
-    store[front] = value
+    for s in range(2 * CACHE_SLOTS - 1, 1, -1):  # every slot moves down one; the last drops out
+        cache[b, s] = cache[b, s - 2]
+    cache[b, 0] = tag
+    cache[b, 1] = value
     return value
 
 
+def new_cache() -> np.ndarray:
+    """An empty cache, its buckets aligned on 64-byte lines (zero pages cost nothing until used)."""
+    width = 2 * CACHE_SLOTS
+    raw = np.zeros((CACHE_SIZE + 1) * width)
+    start = (-raw.ctypes.data % 64) // 8
+    return raw[start:start + CACHE_SIZE * width].reshape(CACHE_SIZE, width)
+
+
 def _outputs(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, pre: np.ndarray, kp: np.ndarray,
-             b: float) -> np.ndarray:  # pragma: no cover - compiled
+             b: float, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Weka's SVMOutput(-1, q_r) for each query row: sum_i coef_i K(q_r, sv_i) - b, in sv order."""
-    out = np.empty(q.shape[0])
     for r in range(q.shape[0]):
-        qq = _dot(q[r], q[r]) if kp[0] == RBF else 0.0
+        qq = _dot(q, r, q, r) if kp[0] == RBF else 0.0
         s = 0.0
         for i in range(sv.shape[0]):
             if kp[0] == POLY:
-                k = _power(_dot(q[r], sv[i]), kp)
+                k = _power(_dot(q, r, sv, i), kp)
             else:
-                k = java_exp(kp[3] * (2.0 * _dot(q[r], sv[i]) - qq - pre[i]))
+                k = java_exp(kp[3] * (2.0 * _dot(q, r, sv, i) - qq - pre[i]))
             s += coef[i] * k
         out[r] = s - b
-    return out
 
 
 if numba is not None:
-    _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
+    # _nrt=False: no reference counting (an atomic increment and decrement per array argument
+    # of every call would cost more than the arithmetic); nothing compiled here allocates.
+    _jit = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
     java_exp = _jit(java_exp)
     _dot = _jit(_dot)
     _power = _jit(_power)
@@ -201,7 +214,8 @@ def kernel_params(kind: int, expo: float, lower: bool, gamma: float) -> np.ndarr
 
 def squared_norms(x: np.ndarray) -> np.ndarray:
     """(n,) <x_i, x_i> of rows x (n, d), summed as Weka does."""
-    return np.array([_dot(r, r) for r in np.ascontiguousarray(x, np.float64)]).reshape(len(x))
+    x = np.ascontiguousarray(x, np.float64)
+    return np.array([_dot(x, i, x, i) for i in range(len(x))]).reshape(len(x))
 
 
 def kernel_output(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, kp: np.ndarray, b: float) -> np.ndarray:
@@ -209,5 +223,7 @@ def kernel_output(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, kp: np.ndarra
     coef (k,) = y_i alpha_i in the support-vector list order."""
     sv = np.ascontiguousarray(sv, np.float64).reshape(len(sv), q.shape[1])
     pre = squared_norms(sv) if kp[0] == RBF else np.zeros(len(sv))
-    return _outputs(np.ascontiguousarray(q, np.float64), sv, np.ascontiguousarray(coef, np.float64),
-                    pre, kp, float(b))
+    q = np.ascontiguousarray(q, np.float64)
+    out = np.empty(len(q))
+    _outputs(q, sv, np.ascontiguousarray(coef, np.float64), pre, kp, float(b), out)
+    return out
