@@ -40,6 +40,8 @@ What SMO does (read from Weka 3.6, checked against the jar; the solver is in
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,6 +102,15 @@ class Pair:
     sign: np.ndarray = field(default_factory=lambda: np.zeros(0))              # kernel: (s,) ±1
     rows: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))         # kernel: (s, d)
     order: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))   # kernel: (s,)
+    # What prediction needs, in list order: support vectors (s, d), y_i alpha_i (s,), norms (s,)
+    sv: np.ndarray = field(init=False, repr=False)
+    coef: np.ndarray = field(init=False, repr=False)
+    norms: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.sv = np.ascontiguousarray(self.rows[self.order]) if len(self.order) else np.zeros((0, 0))
+        self.coef = np.ascontiguousarray((self.sign * self.alpha)[self.order]) if len(self.order) else np.zeros(0)
+        self.norms = svm_kernel.squared_norms(self.sv) if len(self.order) else np.zeros(0)
 
 
 @dataclass
@@ -154,9 +165,7 @@ class SvmModel:
             elif p.status == "one" or p.status == "linear":
                 out.append(svm_smo.linear_output(rows, p.index, p.weight, p.b))
             else:
-                sv = p.rows[p.order]
-                coef = (p.sign * p.alpha)[p.order]
-                out.append(svm_kernel.kernel_output(rows, sv, coef, kp, p.b))
+                out.append(svm_kernel.kernel_output(rows, p.sv, p.coef, p.norms, kp, p.b))
         return out
 
     def predict(self, raw: np.ndarray) -> np.ndarray:
@@ -307,6 +316,7 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
     kp = svm_kernel.kernel_params(*model._kernel())
     rng = _JavaRandom(1)
     n_classes = len(class_labels)
+    work: list[tuple[int, np.ndarray, np.ndarray]] = []  # (position, pair rows, targets)
     for i in range(n_classes):
         for j in range(i + 1, n_classes):
             take = np.concatenate([np.flatnonzero(labels == i), np.flatnonzero(labels == j)])
@@ -319,7 +329,24 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
             elif sign.min() == sign.max():
                 model.pairs.append(Pair(i, j, "one", b=-1.0 if sign[0] > 0 else 1.0))
             else:
-                model.pairs.append(_train(i, j, rows[take], sign, model.linear, kp, opts["C"]))
+                model.pairs.append(Pair(i, j, "kernel"))
+                work.append((len(model.pairs) - 1, rows[take], sign))
+    # The pairs are independent once shuffled: train them side by side (the compiled solver
+    # releases the GIL), biggest first.
+    work.sort(key=lambda item: -len(item[1]))
+
+    def train(item: tuple[int, np.ndarray, np.ndarray]) -> None:
+        at, pair_rows, sign = item
+        p = model.pairs[at]
+        model.pairs[at] = _train(p.i, p.j, pair_rows, sign, model.linear, kp, opts["C"])
+
+    workers = min(len(work), os.cpu_count() or 1)
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(train, work))
+    else:
+        for item in work:
+            train(item)
     return model
 
 

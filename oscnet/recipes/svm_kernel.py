@@ -30,13 +30,16 @@ from __future__ import annotations
 import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import Any
 
+import numba
 import numpy as np
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba is a dependency; the code runs uncompiled too
-    numba = None
+# Every compiled function: cached on disk, GIL released (pairs train in threads), and no
+# reference counting (_nrt=False): numba would otherwise do an atomic increment and decrement
+# per array argument of every call in the loops, 70% of the time. Nothing compiled allocates.
+JIT_OPTIONS: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "_nrt": False}
+jit = numba.njit(**JIT_OPTIONS)
 
 POLY = 0
 RBF = 1
@@ -81,6 +84,7 @@ C3, C4, C5, C6 = _C["c3"], _C["c4"], _C["c5"], _C["c6"]
 SHIFTER = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer
 
 
+@jit
 def java_exp(x: float) -> float:  # pragma: no cover - compiled
     """Java 17's Math.exp(x) on x86-64 (see the module docstring)."""
     ax = abs(x)
@@ -104,21 +108,22 @@ def java_exp(x: float) -> float:  # pragma: no cover - compiled
     p = p + r2 * HALF
     if n < -894 or n > 1022:  # scale in two steps, so that p * scale stays a normal number
         half = n >> 1
-        scale = math.ldexp(EXP_HI[j], n - half)
-        return (p * scale + scale) * math.ldexp(1.0, half)
-    scale = math.ldexp(EXP_HI[j], n)
+        scale = math.ldexp(EXP_HI[j], int(n - half))
+        return (p * scale + scale) * math.ldexp(1.0, int(half))
+    scale = math.ldexp(EXP_HI[j], int(n))
     return p * scale + scale
 
 
+@jit
 def _dot(a: np.ndarray, i: int, b: np.ndarray, j: int) -> float:  # pragma: no cover - compiled
-    """<a_i, b_j> summed attribute by attribute from 0.0, as Weka's dotProd (rows by index:
-    no array views, which would cost reference counting in the compiled loops)."""
+    """<a_i, b_j> summed attribute by attribute from 0.0, as Weka's dotProd."""
     s = 0.0
     for k in range(a.shape[1]):
         s += a[i, k] * b[j, k]
     return s
 
 
+@jit
 def _power(r: float, kp: np.ndarray) -> float:  # pragma: no cover - compiled
     """PolyKernel's last step on a dot product r; kp = (kind, exponent, lower-order, gamma)."""
     if kp[2] != 0.0:
@@ -130,6 +135,7 @@ def _power(r: float, kp: np.ndarray) -> float:  # pragma: no cover - compiled
     return r
 
 
+@jit
 def evaluate(x: np.ndarray, pre: np.ndarray, kp: np.ndarray, i: int, j: int) -> float:  # pragma: no cover
     """K(x_i, x_j) computed afresh (Weka's evaluate(i, j, x_i)); not symmetric for RBF."""
     if kp[0] == POLY:
@@ -139,6 +145,7 @@ def evaluate(x: np.ndarray, pre: np.ndarray, kp: np.ndarray, i: int, j: int) -> 
     return java_exp(kp[3] * (2.0 * _dot(x, i, x, j) - pre[i] - pre[j]))
 
 
+@jit
 def cached(x: np.ndarray, pre: np.ndarray, kp: np.ndarray, cache: np.ndarray, stats: np.ndarray,
            i: int, j: int) -> float:  # pragma: no cover - compiled
     """K(x_i, x_j) through the cache; stats[0] counts evaluations, stats[1] cache hits.
@@ -180,6 +187,7 @@ def new_cache() -> np.ndarray:
     return raw[start:start + CACHE_SIZE * width].reshape(CACHE_SIZE, width)
 
 
+@jit
 def _outputs(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, pre: np.ndarray, kp: np.ndarray,
              b: float, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """Weka's SVMOutput(-1, q_r) for each query row: sum_i coef_i K(q_r, sv_i) - b, in sv order."""
@@ -195,16 +203,10 @@ def _outputs(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, pre: np.ndarray, k
         out[r] = s - b
 
 
-if numba is not None:
-    # _nrt=False: no reference counting (an atomic increment and decrement per array argument
-    # of every call would cost more than the arithmetic); nothing compiled here allocates.
-    _jit = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-    java_exp = _jit(java_exp)
-    _dot = _jit(_dot)
-    _power = _jit(_power)
-    evaluate = _jit(evaluate)
-    cached = _jit(cached)
-    _outputs = _jit(_outputs)
+@jit
+def _norms(x: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
+    for i in range(x.shape[0]):
+        out[i] = _dot(x, i, x, i)
 
 
 def kernel_params(kind: int, expo: float, lower: bool, gamma: float) -> np.ndarray:
@@ -215,14 +217,15 @@ def kernel_params(kind: int, expo: float, lower: bool, gamma: float) -> np.ndarr
 def squared_norms(x: np.ndarray) -> np.ndarray:
     """(n,) <x_i, x_i> of rows x (n, d), summed as Weka does."""
     x = np.ascontiguousarray(x, np.float64)
-    return np.array([_dot(x, i, x, i) for i in range(len(x))]).reshape(len(x))
+    out = np.empty(len(x))
+    _norms(x, out)
+    return out
 
 
-def kernel_output(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, kp: np.ndarray, b: float) -> np.ndarray:
-    """Outputs (m,) of a kernel machine for normalised query rows q (m, d); sv (k, d) and
-    coef (k,) = y_i alpha_i in the support-vector list order."""
-    sv = np.ascontiguousarray(sv, np.float64).reshape(len(sv), q.shape[1])
-    pre = squared_norms(sv) if kp[0] == RBF else np.zeros(len(sv))
+def kernel_output(q: np.ndarray, sv: np.ndarray, coef: np.ndarray, pre: np.ndarray, kp: np.ndarray,
+                  b: float) -> np.ndarray:
+    """Outputs (m,) of a kernel machine for normalised query rows q (m, d); sv (k, d), coef (k,)
+    = y_i alpha_i and pre (k,) = `squared_norms(sv)` in the support-vector list order."""
     q = np.ascontiguousarray(q, np.float64)
     out = np.empty(len(q))
     _outputs(q, sv, np.ascontiguousarray(coef, np.float64), pre, kp, float(b), out)

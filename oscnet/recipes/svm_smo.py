@@ -40,12 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .svm_kernel import RBF, cached, new_cache, squared_norms
+from .svm_kernel import RBF, cached, jit, new_cache, squared_norms
 
-try:
-    import numba
-except ImportError:  # pragma: no cover - numba is a dependency; the code runs uncompiled too
-    numba = None
 
 DEL = 1000 * 5e-324  # Weka's m_Del = 1000 * Double.MIN_VALUE: the snap-to-bound margin
 
@@ -53,6 +49,7 @@ DEL = 1000 * 5e-324  # Weka's m_Del = 1000 * Double.MIN_VALUE: the snap-to-bound
 SV, I0, I1, I2, I3, I4 = 0, 1, 2, 3, 4, 5
 
 
+@jit
 def _insert(ind: np.ndarray, nxt: np.ndarray, prv: np.ndarray, head: np.ndarray, s: int, i: int) -> None:  # pragma: no cover
     """Add i at the front of set s (nothing if present)."""
     if ind[s, i]:
@@ -67,6 +64,7 @@ def _insert(ind: np.ndarray, nxt: np.ndarray, prv: np.ndarray, head: np.ndarray,
     ind[s, i] = True
 
 
+@jit
 def _delete(ind: np.ndarray, nxt: np.ndarray, prv: np.ndarray, head: np.ndarray, s: int, i: int) -> None:  # pragma: no cover
     """Unlink i from set s (nothing if absent)."""
     if not ind[s, i]:
@@ -80,6 +78,7 @@ def _delete(ind: np.ndarray, nxt: np.ndarray, prv: np.ndarray, head: np.ndarray,
     ind[s, i] = False
 
 
+@jit
 def _put(ind: np.ndarray, nxt: np.ndarray, prv: np.ndarray, head: np.ndarray, s: int, i: int,
          member: bool) -> None:  # pragma: no cover - compiled
     if member:
@@ -88,6 +87,7 @@ def _put(ind: np.ndarray, nxt: np.ndarray, prv: np.ndarray, head: np.ndarray, s:
         _delete(ind, nxt, prv, head, s, i)
 
 
+@jit
 def _train(x: np.ndarray, y: np.ndarray, pre: np.ndarray, kp: np.ndarray, linear: bool, c: float,
            tol: float, eps: float, cache: np.ndarray, stats: np.ndarray,
            alpha: np.ndarray, w: np.ndarray, order: np.ndarray, err: np.ndarray, ind: np.ndarray,
@@ -178,6 +178,7 @@ def _train(x: np.ndarray, y: np.ndarray, pre: np.ndarray, kp: np.ndarray, linear
     return (b_low + b_up) / 2.0
 
 
+@jit
 def _thresholds(err: np.ndarray, ind: np.ndarray, nxt: np.ndarray, head: np.ndarray,
                 i1: int, i2: int) -> tuple[float, int, float, int]:  # pragma: no cover - compiled
     """b_up, i_up, b_low, i_low after a step: extremes over I0 (list order), then i1, i2."""
@@ -206,6 +207,7 @@ def _thresholds(err: np.ndarray, ind: np.ndarray, nxt: np.ndarray, head: np.ndar
     return b_up, i_up, b_low, i_low
 
 
+@jit
 def _take_step(x: np.ndarray, y: np.ndarray, pre: np.ndarray, kp: np.ndarray, linear: bool, c: float,
                eps: float, cache: np.ndarray,
                stats: np.ndarray, alpha: np.ndarray, w: np.ndarray, err: np.ndarray, ind: np.ndarray,
@@ -309,16 +311,6 @@ def _take_step(x: np.ndarray, y: np.ndarray, pre: np.ndarray, kp: np.ndarray, li
     return True
 
 
-if numba is not None:
-    # _nrt=False: no reference counting, which would cost an atomic increment and decrement
-    # per array argument of every call in the loops (70% of the time); nothing here allocates.
-    _jit = numba.njit(cache=True, nogil=True, error_model="numpy", _nrt=False)
-    _insert = _jit(_insert)
-    _delete = _jit(_delete)
-    _put = _jit(_put)
-    _thresholds = _jit(_thresholds)
-    _take_step = _jit(_take_step)
-    _train = _jit(_train)
 
 
 class PairResult:
