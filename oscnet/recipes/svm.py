@@ -32,9 +32,16 @@ What SMO does (read from Weka 3.6, checked against the jar; the solver is in
 * distributionForInstance: each built pair votes for j when its output is > 0, else for i;
   the votes are divided by their sum. Ties are frequent; the predicted class is the first
   largest.
+* ``-W 1`` only seeds that shuffle; SMO itself draws no random numbers. The pairs are
+  independent once shuffled, so oscnet trains them in parallel threads.
 * toString is reproduced exactly, numbers with Weka's ``Utils.doubleToString``. "Number of
   kernel evaluations" is the count when training ends: Weka's counter also grows with every
   later prediction (kernel machines), which a pure ``predict`` cannot copy.
+
+Exactness: models equal Weka's bit for bit (also Java's ``Math.exp``, see
+`oscnet.recipes.svm_kernel`), except for polynomial exponents other than 1 and 2, where
+Java's ``Math.pow`` is not reproduced and a last-bit difference now and then can lead SMO to a
+slightly different model (same predictions on all but a few rows in the tests).
 """
 
 from __future__ import annotations
@@ -48,9 +55,9 @@ from typing import Any
 import numpy as np
 
 from oscnet.errors import OscnetError
-from oscnet.wekatext import java_double
 
 from . import svm_kernel, svm_smo
+from .svm_util import JavaRandom, java_double, weka_number
 
 NAME = "svm"
 CLASS_TYPES = ("nominal",)
@@ -257,35 +264,6 @@ class SvmModel:
                    arr(data["mins"]), arr(data["maxs"]), pairs)
 
 
-def weka_number(value: float, width: int | None, decimals: int) -> str:
-    """Weka 3.6's Utils.doubleToString(value, decimals), right-aligned on the decimal point in
-    `width` characters when a width is given (trailing zeros become spaces there)."""
-    temp = value * 10.0 ** decimals
-    if not abs(temp) < 9.223372036854776e18:  # Long.MAX_VALUE: Weka falls back to Double.toString
-        return java_double(value)
-    whole = int(temp + 0.5) if temp > 0 else -int(abs(temp) + 0.5)  # Java's (long) truncates
-    digits = str(abs(whole)).rjust(decimals + 1, "0")
-    text = digits[:-decimals] + "." + digits[-decimals:] if decimals else digits
-    if decimals:
-        text = text.rstrip("0").rstrip(".")
-    text = ("-" if whole < 0 else "") + text
-    if width is None or decimals >= width or "E" in text:
-        return text
-    dot = text.find(".")
-    if dot == -1:
-        dot = len(text)
-    offset = width - decimals - dot - 1
-    if offset < 0:
-        return text
-    out = [" "] * width
-    if "." in text:
-        out[width - decimals - 1] = "."
-    for n, ch in enumerate(text):
-        if n != dot:
-            out[offset + n] = ch
-    return "".join(out)
-
-
 def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
         class_labels: list[str] | None, options: dict[str, Any]) -> SvmModel:
     """Train Weka's SMO. x: (n, d) raw inputs (NaN = missing); y: (n,) class indices (NaN =
@@ -314,7 +292,7 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
                      means, x.min(axis=0), x.max(axis=0), [])
     rows = model.filtered(x)
     kp = svm_kernel.kernel_params(*model._kernel())
-    rng = _JavaRandom(1)
+    rng = JavaRandom(1)
     n_classes = len(class_labels)
     work: list[tuple[int, np.ndarray, np.ndarray]] = []  # (position, pair rows, targets)
     for i in range(n_classes):
@@ -364,23 +342,10 @@ def _train(i: int, j: int, rows: np.ndarray, sign: np.ndarray, linear: bool, kp:
                 rows=rows[sv], order=position[res.order])
 
 
-class _JavaRandom:
-    """java.util.Random: the 48-bit LCG and nextInt(bound)."""
-
-    MASK = (1 << 48) - 1
-
-    def __init__(self, seed: int) -> None:
-        self.seed = (seed ^ 0x5DEECE66D) & self.MASK
-
-    def _next31(self) -> int:
-        self.seed = (self.seed * 0x5DEECE66D + 0xB) & self.MASK
-        return self.seed >> 17
-
-    def next_int(self, bound: int) -> int:
-        if bound & -bound == bound:  # a power of two: the high bits
-            return (bound * self._next31()) >> 31
-        while True:
-            bits = self._next31()
-            val = bits % bound
-            if bits - val + (bound - 1) < 2 ** 31:  # Java retries when this overflows an int
-                return val
+def warm_up() -> None:
+    """Compile (or load from numba's disk cache) the solver and kernels, so that a first
+    training does not stall."""
+    x = np.array([[0.0, 1.0], [1.0, 0.0], [0.5, 0.5], [0.2, 0.9]])
+    y = np.array([0.0, 1.0, 1.0, 0.0])
+    for kernel in KERNELS:
+        fit(x, y, ["a", "b"], "c", ["p", "q"], {"K": kernel}).predict(x[0])

@@ -1,8 +1,8 @@
 """The binary SMO solver of Weka 3.6's ``weka.classifiers.functions.SMO``, step for step.
 
 `oscnet.recipes.svm` splits a problem into pairs of classes; this module trains one pair
-(``train_pair``) and evaluates a trained pair on new rows (``linear_output``,
-``kernel_output``). Everything here works on rows already normalised to SMO's [0, 1] scale.
+(``train_pair``) and evaluates a linear one on new rows (``linear_output``; kernel machines:
+``svm_kernel.kernel_output``). Everything here works on rows already normalised by SMO.
 
 The algorithm is Platt's SMO with Keerthi et al.'s first modification, as Weka runs it (rules
 written down from reading Weka 3.6 and checked against its jar; no code copied):
@@ -14,7 +14,8 @@ written down from reading Weka 3.6 and checked against its jar; no code copied):
   I3 = {y=+1, a=C}, I4 = {y=-1, a=0}, plus the support-vector set {a > 0}. Each set is a
   linked list to which a new member is added at the *front*; the order of that list decides
   which of two equal errors becomes b_up / b_low and the order in which a row's output is
-  summed, so it is reproduced exactly (``_Sets``).
+  summed, so it is reproduced exactly (arrays ``ind``, ``nxt``, ``prv``, ``head``: one row
+  per set).
 * Outer loop: alternate a sweep over every row with sweeps over the unbound rows
   (0 < a < C) that stop as soon as ``b_up > b_low - 2 tol``; stop after a full sweep that
   changed nothing.
@@ -32,7 +33,8 @@ written down from reading Weka 3.6 and checked against its jar; no code copied):
 * Finally b = (b_low + b_up) / 2 and output(x) = sum over SVs (list order) of
   (y_i a_i) K(x, x_i) - b; a linear machine (PolyKernel with exponent 1.0, with or without
   lower-order terms) keeps w = sum y_i a_i x_i instead and outputs w . x - b (zero weights
-  dropped, attribute order).
+  dropped, attribute order), also while training. With lower-order terms the kernel values
+  of takeStep are <x,y> + 1 all the same: Weka's inconsistency, reproduced.
 * Kernels, their cache and Java's exp: `oscnet.recipes.svm_kernel`.
 """
 
@@ -41,7 +43,6 @@ from __future__ import annotations
 import numpy as np
 
 from .svm_kernel import RBF, cached, jit, new_cache, squared_norms
-
 
 DEL = 1000 * 5e-324  # Weka's m_Del = 1000 * Double.MIN_VALUE: the snap-to-bound margin
 
