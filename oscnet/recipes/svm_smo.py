@@ -344,9 +344,19 @@ def train_pair(x: np.ndarray, y: np.ndarray, kp: np.ndarray, linear: bool, c: fl
     return PairResult(alpha, float(b), w, order[order >= 0], int(stats[0]), int(stats[1]))
 
 
+@jit
+def _linear(q: np.ndarray, index: np.ndarray, weight: np.ndarray, b: float, out: np.ndarray) -> None:  # pragma: no cover
+    for r in range(q.shape[0]):
+        s = 0.0
+        for t in range(index.shape[0]):
+            s += q[r, index[t]] * weight[t]
+        out[r] = s - b
+
+
 def linear_output(q: np.ndarray, index: np.ndarray, weight: np.ndarray, b: float) -> np.ndarray:
-    """Outputs (m,) of a linear machine: the nonzero weights summed in attribute order, minus b."""
-    out = np.zeros(q.shape[0])
-    for k, wk in zip(index, weight):  # one vector op per weight keeps Weka's summation order
-        out = out + q[:, k] * wk
-    return out - b
+    """Outputs (m,) of a linear machine for rows q (m, d): the nonzero weights (k,) at
+    attributes index (k,) summed in attribute order, minus b."""
+    out = np.empty(len(q))
+    _linear(np.ascontiguousarray(q, np.float64), np.ascontiguousarray(index, np.int64),
+            np.ascontiguousarray(weight, np.float64), float(b), out)
+    return out
