@@ -9,6 +9,7 @@ real Wekinator project is read from the shared data folder (OSCNET_SHARED, defau
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -49,13 +50,19 @@ def data(entry: dict) -> tuple:
         return np.array(x), np.array(y), np.array(tx), names, cls, labels
     if not PROJECTS.is_dir():
         pytest.skip(f"shared Wekinator projects not found at {PROJECTS} (set OSCNET_SHARED)")
-    for folder, k, ds in make_svm.make_fixtures.project_datasets(PROJECTS):
+    for folder, k, ds in project_outputs():
         if folder == entry["project"] and k == entry["output"]:
             labels = ds.attributes[-1][1].strip("{}").split(",")
             x = np.array([[float(t) for t in r[:-1]] for r in ds.rows])
             y = np.array([float(labels.index(r[-1])) for r in ds.rows])
             return x, y, x, [a[0] for a in ds.attributes[:-1]], ds.attributes[-1][0], labels
     raise AssertionError(f"{entry['project']} has no output {entry['output']}")
+
+
+@functools.cache
+def project_outputs() -> list:
+    """Every output of the shared projects, as make_svm built them for Weka (read once)."""
+    return make_svm.make_fixtures.project_datasets(PROJECTS)
 
 
 def assert_same_votes(ours: np.ndarray, weka: np.ndarray) -> None:
@@ -119,6 +126,16 @@ def test_a_single_row_gives_one_distribution_and_predict_is_pure() -> None:
     assert one.shape == (4,) and math.isclose(one.sum(), 1.0)
     assert np.array_equal(one, model.predict(tx[:1])[0])
     assert model.text() == before
+
+
+def test_missing_inputs_become_the_training_mean_and_constant_inputs_zero() -> None:
+    """SMO's filters: ReplaceMissingValues (mean of the training rows), then Normalize to the
+    training range, where an input constant in training is 0 whatever its value later."""
+    x = np.array([[0.0, 5.0, np.nan], [2.0, 5.0, 1.0], [4.0, 5.0, 3.0]])
+    model = svm.fit(x, np.array([0.0, 1.0, 0.0]), ["a", "b", "c"], "k", ["p", "q"], {"K": "linear"})
+    assert model.means.tolist() == [2.0, 5.0, 2.0]
+    assert model.filtered(np.array([[1.0, 7.0, np.nan], [6.0, -1.0, 0.0]])).tolist() == [
+        [0.25, 0.0, 0.5], [1.5, 0.0, -0.5]]
 
 
 def test_unused_class_values_never_win_a_vote() -> None:
