@@ -29,7 +29,7 @@ SHARED = Path(os.environ.get("OSCNET_SHARED", REPO.parent / "shared"))
 PROJECTS = SHARED / "data" / "wekinator-projects"
 INDEX = json.loads((FIXTURES / "index.json").read_text())
 sys.path.insert(0, str(FIXTURES.parent))
-import make_svm  # noqa: E402  (the fixtures' ARFF reader and the project-output helpers)
+import make_svm
 
 
 def weka_output(name: str) -> tuple[str, float, np.ndarray]:
@@ -180,7 +180,7 @@ def test_fit_time_on_the_largest_set() -> None:
     """Weka's build time is in the fixture; oscnet's fit (compiled, best of two) is not slower."""
     name = "dienuq__Sonification-Box__Sonification__4__poly2__C1.0"
     entry = next(e for e in INDEX if e["name"] == name)
-    x, y, tx, names, cls, labels = data(entry)
+    x, y, _, names, cls, labels = data(entry)
     svm.warm_up()
     times = []
     for _ in range(2):

@@ -250,7 +250,7 @@ class SvmModel:
                 "maxs": floats(self.maxs), "pairs": pairs}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SvmModel":
+    def from_dict(cls, data: dict[str, Any]) -> SvmModel:
         """The inverse of `to_dict`."""
         def arr(v: list[Any]) -> np.ndarray:
             return np.array([math.nan if x is None else x for x in v], dtype=np.float64)

@@ -143,14 +143,12 @@ def _train(x: np.ndarray, y: np.ndarray, pre: np.ndarray, kp: np.ndarray, linear
                     i_low = i2
             optimal = True
             i1 = -1
-            if ind[I0, i2] or ind[I1, i2] or ind[I2, i2]:
-                if b_low - f2 > 2 * tol:
-                    optimal = False
-                    i1 = i_low
-            if ind[I0, i2] or ind[I3, i2] or ind[I4, i2]:
-                if f2 - b_up > 2 * tol:
-                    optimal = False
-                    i1 = i_up
+            if (ind[I0, i2] or ind[I1, i2] or ind[I2, i2]) and b_low - f2 > 2 * tol:
+                optimal = False
+                i1 = i_low
+            if (ind[I0, i2] or ind[I3, i2] or ind[I4, i2]) and f2 - b_up > 2 * tol:
+                optimal = False
+                i1 = i_up
             changed = False
             if not optimal:
                 if ind[I0, i2]:

@@ -3,7 +3,9 @@ Weka's Utils.doubleToString (how SMO prints its numbers)."""
 
 from __future__ import annotations
 
-from oscnet.wekatext import java_double  # the recipe's one import of it (svm.py takes it from here)
+from oscnet.wekatext import (
+    java_double,  # the recipe's one import of it (svm.py takes it from here)
+)
 
 
 def weka_number(value: float, width: int | None, decimals: int) -> str:
