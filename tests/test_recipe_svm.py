@@ -28,7 +28,7 @@ FIXTURES = REPO / "tests" / "fixtures" / "weka_learners" / "svm"
 SHARED = Path(os.environ.get("OSCNET_SHARED", REPO.parent / "shared"))
 PROJECTS = SHARED / "data" / "wekinator-projects"
 INDEX = json.loads((FIXTURES / "index.json").read_text())
-sys.path.insert(0, str(FIXTURES.parent))
+sys.path.insert(0, str(FIXTURES.parent))  # the fixtures' ARFF reader and project outputs
 import make_svm
 
 
