@@ -72,12 +72,11 @@ def assert_same_votes(ours: np.ndarray, weka: np.ndarray) -> None:
 
 
 # Java's Math.pow for exponents other than 1 and 2 is not reproduced (svm_kernel's docstring):
-# the C library's pow differs from it in about 1 of 1000 values by one unit in the last place,
-# and on these fixtures that sends SMO down another path. The models are as good (their
-# predictions agree on all but a few training rows), but the printed numbers differ.
+# oscnet's correctly rounded x^3 differs from it in about 1 of 2000 values by one unit in the
+# last place, and on these fixtures that sends SMO down another path. The models are as good
+# (their predictions agree on all but a few rows), but the printed numbers differ.
 POW_DIFFERS = {
-    "constant__poly3L__C1.0",
-    "missing__poly3L__C1.0",
+    "missing__poly3L__C10.0",
     "big__poly3L__C1.0",
     "dienuq__Sonification-Box__Sonification__4__poly3L__C1.0",
 }
@@ -91,7 +90,7 @@ def test_model_text_and_predictions_equal_wekas(entry: dict) -> None:
     if entry["name"] in POW_DIFFERS:
         ours = model.predict(tx)
         same = np.all(np.abs(ours - expected_dist) <= 1e-9, axis=1)
-        assert same.mean() >= 0.998, f"{(~same).sum()} of {len(same)} rows differ"
+        assert (~same).sum() <= max(1, 0.002 * len(same)), f"{(~same).sum()} of {len(same)} rows differ"
         if model.text() != expected_text:
             pytest.xfail("Java's Math.pow(x, 3.0) is not reproduced bit for bit")
     assert model.text() == expected_text

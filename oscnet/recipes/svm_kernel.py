@@ -20,9 +20,13 @@
   the JVM on 800,000 arguments. Below 2^-54 it is 1 + x; where the result is subnormal or
   infinite (x < -708.4 or x > 709.8) the C library's exp is used (SMO on [0, 1] data never
   goes there unless gamma is huge).
-* ``Math.pow``: Java returns x * x for E = 2 (used here); for other exponents it is another
-  Intel routine, not reproduced: the C library's pow differs from it in about 1 of 1000
-  values by one unit in the last place, which rarely changes a trained model.
+* ``Math.pow``: Java returns x * x for E = 2 (so does `_power`). For other exponents it is
+  another Intel routine, not reproduced: its result is within 0.501 units in the last place,
+  so it is the correctly rounded power except near a rounding midpoint (about 1 value in
+  2000 for x^3, where it rounds the other way). `_power` returns the correctly rounded power
+  for whole exponents 3..64 (the C library's pow is further off: 1 in 1000) and the C
+  library's pow otherwise. Such a last-bit difference can lead SMO to a slightly different
+  model (see the tests).
 """
 
 from __future__ import annotations
@@ -124,12 +128,42 @@ def _dot(a: np.ndarray, i: int, b: np.ndarray, j: int) -> float:  # pragma: no c
 
 
 @jit
+def _two_product(a: float, b: float) -> tuple[float, float]:  # pragma: no cover - compiled
+    """a * b = p + e exactly (Dekker's splitting, for |a|, |b| well inside the double range)."""
+    p = a * b
+    t = 134217729.0 * a
+    ah = t - (t - a)
+    al = a - ah
+    t = 134217729.0 * b
+    bh = t - (t - b)
+    bl = b - bh
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl
+    return p, e
+
+
+@jit
+def _int_power(r: float, k: int) -> float:  # pragma: no cover - compiled
+    """r^k for an integer k >= 2, correctly rounded: the running product is kept as an exact
+    product plus a small correction (double-double), then rounded once."""
+    hi = r
+    lo = 0.0
+    for _ in range(k - 1):
+        p, e = _two_product(hi, r)
+        e += lo * r
+        hi = p + e
+        lo = e - (hi - p)
+    return hi
+
+
+@jit
 def _power(r: float, kp: np.ndarray) -> float:  # pragma: no cover - compiled
     """PolyKernel's last step on a dot product r; kp = (kind, exponent, lower-order, gamma)."""
     if kp[2] != 0.0:
         r += 1.0
     if kp[1] == 2.0:
         return r * r
+    if 3.0 <= kp[1] <= 64.0 and kp[1] == math.floor(kp[1]) and (r == 0.0 or 1e-4 < abs(r) < 1e4):
+        return _int_power(r, int(kp[1]))
     if kp[1] != 1.0:
         return math.pow(r, kp[1])
     return r
