@@ -3,7 +3,7 @@
 Every fixture in tests/fixtures/weka_learners/svm/ is the real jar's output (made by
 tests/fixtures/weka_learners/make_svm.py, command in each file's first line): the model text
 and, for every test row, the class distribution. The synthetic sets are committed there; the
-real Wekinator project is read from the shared data folder (OSCNET_SHARED, default
+real Wekinator project is read from the shared data folder (../shared/data, see conftest.py; default
 <repo>/../shared) and those cases are skipped when it is absent.
 """
 
@@ -12,21 +12,20 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_DATA, shared_data
 
 from oscnet.errors import OscnetError
 from oscnet.recipes import svm
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "weka_learners" / "svm"
-SHARED = Path(os.environ.get("OSCNET_SHARED", REPO.parent / "shared"))
-PROJECTS = SHARED / "data" / "wekinator-projects"
+PROJECTS = SHARED_DATA / "wekinator-projects"
 INDEX = json.loads((FIXTURES / "index.json").read_text())
 sys.path.insert(0, str(FIXTURES.parent))  # the fixtures' ARFF reader and project outputs
 import make_svm
@@ -48,8 +47,7 @@ def data(entry: dict) -> tuple:
         names, cls, labels, x, y = make_svm.read_arff(FIXTURES / entry["train"])
         _, _, _, tx, _ = make_svm.read_arff(FIXTURES / entry["test"])
         return np.array(x), np.array(y), np.array(tx), names, cls, labels
-    if not PROJECTS.is_dir():
-        pytest.skip(f"shared Wekinator projects not found at {PROJECTS} (set OSCNET_SHARED)")
+    shared_data("wekinator-projects")
     for folder, k, ds in project_outputs():
         if folder == entry["project"] and k == entry["output"]:
             labels = ds.attributes[-1][1].strip("{}").split(",")

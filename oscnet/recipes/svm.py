@@ -55,9 +55,10 @@ from typing import Any
 import numpy as np
 
 from oscnet.errors import OscnetError
+from oscnet.recipes.javarandom import JavaRandom
+from oscnet.recipes.svm_util import java_double, weka_number
 
 from . import svm_kernel, svm_smo
-from .svm_util import JavaRandom, java_double, weka_number
 
 NAME = "svm"
 CLASS_TYPES = ("nominal",)

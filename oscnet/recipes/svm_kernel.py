@@ -11,15 +11,9 @@
   only speed: RBF's (i, j) is not bit-for-bit (j, i) (the two norms are subtracted in the
   other order), so later hits return whichever order missed first. It also decides "Number
   of kernel evaluations" in the model text. So it is run exactly, with its 250007 x 4 slots.
-* ``Math.exp`` in Java 17 on x86-64 is HotSpot's intrinsic (Intel's LIBM algorithm), which
-  differs from the C library's exp in about 1 of 400 arguments by one unit in the last place,
-  and such a difference can send SMO down another path. `java_exp` is that algorithm:
-  x = (64 n + j) ln2/64 + r with |r| <= ln2/128 (ln2/64 split in a high and a low part),
-  exp(x) = 2^n T[j] (1 + p(r)) with T[j] = 2^(j/64) truncated to a double plus a relative
-  low part, and p a degree-6 minimax polynomial evaluated in a fixed order. Checked against
-  the JVM on 800,000 arguments. Below 2^-54 it is 1 + x; where the result is subnormal or
-  infinite (x < -708.4 or x > 709.8) the C library's exp is used (SMO on [0, 1] data never
-  goes there unless gamma is huge).
+* ``Math.exp`` in Java 17 on x86-64 is HotSpot's intrinsic, which differs from the C library's
+  exp in about 1 of 400 arguments by one unit in the last place, and such a difference can
+  send SMO down another path: the RBF kernel uses `javamath.java_exp`, Java's bit for bit.
 * ``Math.pow``: Java returns x * x for E = 2 (so does `_power`). For other exponents it is
   another Intel routine, not reproduced: its result is within 0.501 units in the last place,
   so it is the correctly rounded power except near a rounding midpoint (about 1 value in
@@ -32,12 +26,12 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal, localcontext
-from fractions import Fraction
 from typing import Any
 
 import numba
 import numpy as np
+
+from oscnet.recipes.javamath import java_exp
 
 # Every compiled function: cached on disk, GIL released (pairs train in threads), and no
 # reference counting (_nrt=False): numba would otherwise do an atomic increment and decrement
@@ -49,73 +43,6 @@ POLY = 0
 RBF = 1
 CACHE_SIZE = 250007
 CACHE_SLOTS = 4
-
-
-def _exp_tables() -> tuple[np.ndarray, np.ndarray]:
-    """T[j] = 2^(j/64) truncated to a double, and (2^(j/64) - T[j]) / T[j] rounded to one.
-
-    HotSpot's table has the last bit of 11 low parts one off from round-to-nearest; the
-    adjustments below were measured against the JVM (they change few results).
-    """
-    hi = np.empty(64)
-    lo = np.empty(64)
-    with localcontext() as ctx:
-        ctx.prec = 80
-        for j in range(64):
-            exact = Fraction(Decimal(2) ** (Decimal(j) / Decimal(64)))
-            hi[j] = math.floor(exact * 2 ** 52) / 2 ** 52
-            lo[j] = float((exact - Fraction(float(hi[j]))) / Fraction(float(hi[j])))
-    bits = lo.view(np.int64)
-    for j, step in {1: -1, 4: -1, 10: -1, 15: -1, 19: -1, 21: -1, 22: 1, 33: -1, 34: -1, 46: -1, 60: -1}.items():
-        bits[j] += step
-    return hi, lo
-
-
-EXP_HI, EXP_LO = _exp_tables()
-_F = {  # the algorithm's constants, as IEEE doubles
-    "l2e": 0x40571547652B82FE,      # 64 / ln 2
-    "ln2_hi": 0x3F862E42FEFA0000,   # ln 2 / 64, high part
-    "ln2_lo": 0x3D1CF79ABC9E3B3A,   # ln 2 / 64, low part
-    "half": 0x3FDFFFFFFFFFFFFE,     # 1/2, one bit low
-    "c3": 0x3FC5555555548BA1,       # ~1/6
-    "c4": 0x3FA55555555B9E25,       # ~1/24
-    "c5": 0x3F811115C090CF0F,       # ~1/120
-    "c6": 0x3F56C15CE3289860,       # ~1/720
-}
-_C = {k: float(np.array([v], np.int64).view(np.float64)[0]) for k, v in _F.items()}
-L2E, LN2_HI, LN2_LO, HALF = _C["l2e"], _C["ln2_hi"], _C["ln2_lo"], _C["half"]
-C3, C4, C5, C6 = _C["c3"], _C["c4"], _C["c5"], _C["c6"]
-SHIFTER = 6755399441055744.0  # 1.5 * 2^52: adding it rounds to an integer
-
-
-@jit
-def java_exp(x: float) -> float:  # pragma: no cover - compiled
-    """Java 17's Math.exp(x) on x86-64 (see the module docstring)."""
-    ax = abs(x)
-    if not (ax >= 5.551115123125783e-17 and ax < 1024.0):  # 2^-54 <= |x| < 1024
-        if ax < 5.551115123125783e-17:
-            return x + 1.0
-        return math.exp(x)
-    md = (x * L2E + SHIFTER) - SHIFTER  # m = round(64 x / ln 2)
-    m = np.int64(md)
-    r = x - md * LN2_HI
-    r = r - md * LN2_LO
-    j = m & 63
-    n = m >> 6
-    if n < -1022 or n > 1023:  # a subnormal or infinite result: HotSpot rounds by hand there
-        return math.exp(x)
-    r2 = r * r
-    r3 = r * r2
-    s = r + EXP_LO[j]
-    s = s + r3 * r2 * (C5 + C6 * r)
-    p = r3 * (C3 + C4 * r) + s
-    p = p + r2 * HALF
-    if n < -894 or n > 1022:  # scale in two steps, so that p * scale stays a normal number
-        half = n >> 1
-        scale = math.ldexp(EXP_HI[j], int(n - half))
-        return (p * scale + scale) * math.ldexp(1.0, int(half))
-    scale = math.ldexp(EXP_HI[j], int(n))
-    return p * scale + scale
 
 
 @jit

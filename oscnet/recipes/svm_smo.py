@@ -44,7 +44,7 @@ import numpy as np
 
 # numba's disk cache keys on this file only: after editing svm_kernel.py, delete __pycache__
 # (the compiled loops here include the kernel code).
-from .svm_kernel import RBF, cached, jit, new_cache, squared_norms
+from oscnet.recipes.svm_kernel import RBF, cached, jit, new_cache, squared_norms
 
 DEL = 1000 * 5e-324  # Weka's m_Del = 1000 * Double.MIN_VALUE: the snap-to-bound margin
 

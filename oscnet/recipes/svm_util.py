@@ -1,11 +1,8 @@
-"""Two pieces of Java and Weka 3.6 the svm recipe needs: java.util.Random's nextInt and
-Weka's Utils.doubleToString (how SMO prints its numbers)."""
+"""Weka 3.6's Utils.doubleToString for the svm recipe (how SMO prints its numbers)."""
 
 from __future__ import annotations
 
-from oscnet.wekatext import (
-    java_double,  # the recipe's one import of it (svm.py takes it from here)
-)
+from oscnet.nn.wekatext import java_double  # svm.py takes it from here
 
 
 def weka_number(value: float, width: int | None, decimals: int) -> str:
@@ -35,25 +32,3 @@ def weka_number(value: float, width: int | None, decimals: int) -> str:
         if n != dot:
             out[offset + n] = ch
     return "".join(out)
-
-
-class JavaRandom:
-    """java.util.Random: the 48-bit LCG and nextInt(bound)."""
-
-    MASK = (1 << 48) - 1
-
-    def __init__(self, seed: int) -> None:
-        self.seed = (seed ^ 0x5DEECE66D) & self.MASK
-
-    def _next31(self) -> int:
-        self.seed = (self.seed * 0x5DEECE66D + 0xB) & self.MASK
-        return self.seed >> 17
-
-    def next_int(self, bound: int) -> int:
-        if bound & -bound == bound:  # a power of two: the high bits
-            return (bound * self._next31()) >> 31
-        while True:
-            bits = self._next31()
-            val = bits % bound
-            if bits - val + (bound - 1) < 2 ** 31:  # Java retries when this overflows an int
-                return val
