@@ -49,6 +49,7 @@ class Recording:
         def send_values(self) -> None: ...
         def stop_running(self) -> None: ...
         def output_index(self, ref: OutputRef) -> int: ...
+        def _dtw_delete(self, gesture: int | None) -> None: ...
 
     def start_recording(self) -> None:
         """Start a new recording round; running stops first."""
@@ -102,11 +103,18 @@ class Recording:
 
     def delete_all(self) -> None:
         with self._lock:
+            if self._state.dtw is not None:
+                self._dtw_delete(None)
+                return
             n = self.examples.delete_all()
             self._status(f"Deleted all {n} examples.")
 
     def delete_examples_for_output(self, ref: OutputRef) -> None:
+        """Delete one output's examples (in a DTW project: one gesture's, numbered 1..N)."""
         with self._lock:
+            if self._state.dtw is not None:
+                self._dtw_delete(self._state.dtw.gesture_index(ref))
+                return
             k = self.output_index(ref)
             n = self.examples.clear_output(k)
             self._status(f"Deleted {n} examples of {self.config.outputs[k].name}.")

@@ -26,6 +26,7 @@ import numpy as np
 from oscnet.errors import OscnetError
 from oscnet.live.editing import Editing, OutputRef
 from oscnet.live.files import ProjectFiles
+from oscnet.live.gestures import Gestures
 from oscnet.live.recording import Recording
 from oscnet.live.state import LiveState, selected_inputs
 from oscnet.live.trainer import Trainer, TrainJob, TrainResult
@@ -44,7 +45,7 @@ DONE_TRAINING = "/wekinator/status/done-training"
 __all__ = ["DONE_TRAINING", "OutputRef", "Session"]
 
 
-class Session(Editing, Recording, ProjectFiles):
+class Session(Editing, Recording, ProjectFiles, Gestures):
     """Output values, recording/running/training state, examples and models of one live project."""
 
     def __init__(self, config: Config | None = None, *, project_dir: str | Path | None = None,
@@ -213,10 +214,13 @@ class Session(Editing, Recording, ProjectFiles):
             raise OscnetError(f"Mismatch in input length: Expected {n}, received {len(inputs)}")
         self.last_inputs = inputs
         self._arrivals.append(time.monotonic())
-        if self.recording:
-            self._record(inputs)
-        if self.running:
-            self._run(inputs)
+        if self._state.dtw is not None:
+            self._dtw_input(inputs)
+        else:
+            if self.recording:
+                self._record(inputs)
+            if self.running:
+                self._run(inputs)
         self.received += 1  # counted once handled: a waiter then sees its example or outputs
 
     def _record(self, inputs: np.ndarray) -> None:
@@ -342,6 +346,9 @@ class Session(Editing, Recording, ProjectFiles):
     def start_running(self) -> None:
         """Run the trained models on each input (recording stops first); needs ≥ 1 trained model."""
         with self._lock:
+            if self._state.dtw is not None:
+                self._dtw_start_running()
+                return
             if not any(r is not None for r in self._state.runners):
                 wait = " (wait for the training to finish)" if self.training_job is not None else ""
                 raise OscnetError(f"cannot run: no output has a trained model yet{wait}; record and train first")
@@ -354,6 +361,9 @@ class Session(Editing, Recording, ProjectFiles):
         with self._lock:
             if not self.running:
                 raise OscnetError("not running")
+            if self._state.dtw is not None:
+                self._dtw_stop_running()
+                return
             self.running = False
             self._status("Stopped running.")
 

@@ -140,8 +140,8 @@ CONTROL: dict[str, tuple[Parser, Command]] = {
     "runNewProject": (project_path, call("run_new_project")),
     "enablePerformanceMode": (anything, unsupported("performance mode is part of Wekinator's GUI; oscnet has none")),
     "disablePerformanceMode": (anything, unsupported("performance mode is part of Wekinator's GUI; oscnet has none")),
-    "startDtwRecording": (anything, unsupported("DTW (dynamic time warping) projects; oscnet runs neural networks")),
-    "stopDtwRecording": (anything, unsupported("DTW (dynamic time warping) projects; oscnet runs neural networks")),
+    "startDtwRecording": (one_output, call("start_dtw_recording")),
+    "stopDtwRecording": (anything, call("stop_dtw_recording")),
 }
 
 

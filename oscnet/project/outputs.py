@@ -10,7 +10,7 @@ import numpy as np
 
 from oscnet.errors import OscnetError
 
-OutputType = Literal["continuous", "classifier"]
+OutputType = Literal["continuous", "classifier", "dtw"]
 Limits = Literal["soft", "hard"]
 
 
@@ -27,6 +27,9 @@ class OutputSpec:
     classes: int = 0  # classifier only: labels 1..classes
     distribution: bool = False  # classifier only: also send /<name> with classes+1 floats
     inputs: list[int] | None = field(default=None)
+    gestures: list[str] = field(default_factory=list)  # dtw only: gesture names (matched at /<name>)
+    threshold: float = 5.0  # dtw only: a match needs a distance below this (Wekinator's default)
+    dtw: dict[str, Any] = field(default_factory=dict)  # dtw only: DtwSettings fields (others: defaults)
     learner: str | None = None  # this output's own recipe; None: the default for its type
     options: dict[str, Any] | None = None  # that recipe's options (None: its defaults)
 
@@ -43,10 +46,16 @@ class OutputSpec:
     def is_classifier(self) -> bool:
         return self.type == "classifier"
 
+    @property
+    def is_dtw(self) -> bool:
+        return self.type == "dtw"
+
     def describe(self) -> str:
         """The type in a few words: `continuous 0..1 soft`, `classifier 3 classes`."""
         if self.is_classifier:
             return f"classifier {self.classes} classes" + (" +distribution" if self.distribution else "")
+        if self.is_dtw:
+            return f"dtw {len(self.gestures)} gestures, threshold {self.threshold:g}"
         kind = " integer" if self.integer else ""
         return f"continuous {_num(self.min)}..{_num(self.max)} {self.limits}{kind}"
 
