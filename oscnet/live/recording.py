@@ -50,6 +50,7 @@ class Recording:
         def stop_running(self) -> None: ...
         def output_index(self, ref: OutputRef) -> int: ...
         def _dtw_delete(self, gesture: int | None) -> None: ...
+        def stop_dtw_recording(self) -> None: ...
 
     def start_recording(self) -> None:
         """Start a new recording round; running stops first."""
@@ -74,8 +75,11 @@ class Recording:
                          f"{len(self.examples)} in all.")
 
     def stop(self) -> None:
-        """Stop recording or running, whichever is on."""
+        """Stop recording (a gesture too) or running, whichever is on."""
         with self._lock:
+            if self._state.dtw is not None and self._state.dtw.matcher.recording is not None:
+                self.stop_dtw_recording()
+                return
             if self.recording:
                 self.stop_recording()
             elif self.running:
