@@ -57,6 +57,9 @@ class Recording:
         with self._lock:
             if self.running:
                 self.stop_running()
+                log.warning("recording right after running: the outputs' current values are the models' "
+                            "last answers, and they become the labels; set them (`outputs …`) first if "
+                            "that is not what you mean")
             if not self.recording:
                 self._state.round += 1
                 self.recording = True

@@ -28,7 +28,7 @@ LIMIT_KEYS = ("max_examples", "max_inputs", "max_datagram")
 SEND_KEYS = ("host", "port", "address")
 TRAINING_KEYS = ("recipe", "options")
 OUTPUT_KEYS = ("name", "type", "min", "max", "limits", "integer", "classes", "distribution", "inputs", "learner",
-               "options", "gestures", "threshold", "settings")
+               "options", "gestures", "threshold", "settings", "confidence", "unknown")
 
 
 @dataclass
@@ -78,6 +78,8 @@ class Config:
                 entry.update(gestures=list(spec.gestures), threshold=spec.threshold, settings=dict(spec.dtw))
             elif spec.is_classifier:
                 entry.update(classes=spec.classes, distribution=spec.distribution)
+                if spec.confidence is not None:
+                    entry.update(confidence=spec.confidence, unknown=spec.unknown)
             else:
                 entry.update(min=spec.min, max=spec.max, limits=spec.limits, integer=spec.integer)
             if spec.inputs is not None:
@@ -315,7 +317,8 @@ class _Reader:
         for key in ("gestures", "threshold", "settings"):
             if key in keys:
                 raise self.fail(keys[key], f"{path}.{key}", f"applies to a dtw output, not a {spec.type} one")
-        only = ("min", "max", "limits", "integer") if spec.is_classifier else ("classes", "distribution")
+        only = ("min", "max", "limits", "integer") if spec.is_classifier else ("classes", "distribution",
+                                                                                "confidence", "unknown")
         for key in only:
             if key in keys:
                 raise self.fail(keys[key], f"{path}.{key}", f"does not apply to a {spec.type} output")
@@ -335,6 +338,12 @@ class _Reader:
             spec.classes = self.integer(keys["classes"], f"{path}.classes", 1, 10_000)
         if "distribution" in keys:
             spec.distribution = self.boolean(keys["distribution"], f"{path}.distribution")
+        if "confidence" in keys:
+            spec.confidence = self.number(keys["confidence"], f"{path}.confidence")
+            if not 0 < spec.confidence <= 1:
+                raise self.fail(keys["confidence"], f"{path}.confidence", "must be a probability above 0, up to 1")
+        if "unknown" in keys:
+            spec.unknown = self.number(keys["unknown"], f"{path}.unknown")
         if "inputs" in keys:
             spec.inputs = self.input_selection(keys["inputs"], f"{path}.inputs", inputs)
         if "options" in keys and "learner" not in keys:

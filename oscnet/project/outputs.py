@@ -26,6 +26,8 @@ class OutputSpec:
     integer: bool = False
     classes: int = 0  # classifier only: labels 1..classes
     distribution: bool = False  # classifier only: also send /<name> with classes+1 floats
+    confidence: float | None = None  # classifier only: below this probability, send `unknown` instead
+    unknown: float = 0.0  # classifier only: the value sent for "not sure" (Wekinator patches read 0 as none)
     inputs: list[int] | None = field(default=None)
     gestures: list[str] = field(default_factory=list)  # dtw only: gesture names (matched at /<name>)
     threshold: float = 5.0  # dtw only: a match needs a distance below this (Wekinator's default)
@@ -70,6 +72,14 @@ class OutputSpec:
         if self.integer:
             value = float(math.trunc(value))
         return value
+
+    def class_value(self, distribution: np.ndarray) -> float:
+        """A classifier's value for a class distribution: Weka's first most probable class (1..N),
+        or `unknown` when that class's probability is below `confidence`."""
+        best = int(np.argmax(distribution))
+        if self.confidence is not None and distribution[best] < self.confidence:
+            return self.unknown
+        return float(best + 1)
 
     def check_value(self, value: float, number: int) -> float:
         """A value set by the user (the label of the next examples); classifiers take 1..N only."""
