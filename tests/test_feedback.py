@@ -99,3 +99,27 @@ def test_project_files_get_the_users_usual_permissions(tmp_path):
     os.umask(umask)
     mode = stat.S_IMODE(os.stat(tmp_path / "p" / "examples.csv").st_mode)
     assert mode == 0o666 & ~umask
+
+
+def test_an_evaluate_request_is_answered_per_output_with_wekas_figures():
+    """`/oscnet/control/evaluate` runs Weka's 10-fold cross-validation in a worker process and
+    answers one `/oscnet/status/evaluation` per output: the same figures as `oscnet evaluate`."""
+    from osc_helpers import record_linear
+
+    from oscnet.recipes import fit_model
+    from oscnet.recipes.evaluation import cross_validate
+
+    spec = OutputSpec("pitch", min=-10, max=10, learner="linear")
+    with serve(live_config(2, 1, outputs=[spec])) as server:
+        xs = record_linear(server, 60)
+        server.patch.sender.send("/oscnet/control/evaluate")
+        args = server.listener.get("/oscnet/status/evaluation", timeout=60)
+        block = server.session.examples.block()
+    assert args[:2] == [1, "pitch"]
+
+    def fit(x, y):
+        return fit_model("linear", x, y, ["inputs-1", "inputs-2"], "pitch")
+
+    expected = cross_validate(fit, block.inputs, block.outputs[:, 0], None).figures()
+    np.testing.assert_allclose(args[2:], np.array(list(expected.values()), dtype=np.float32), rtol=1e-6)
+    assert len(xs) == expected["n"] == 60

@@ -141,6 +141,21 @@ class Console(cmd.Cmd):
         else:
             self.session.start_dtw_recording(int(words[0]) if words[0].isdigit() else words[0])
 
+    def do_evaluate(self, arg: str) -> None:
+        """evaluate [output …] [--folds K | --training]: Weka's 10-fold cross-validation (or the
+        error on the training data) of the outputs, in a worker; the figures print when ready and
+        go out as /oscnet/status/evaluation."""
+        words = self.words(arg)
+        folds = 10
+        if "--training" in words:
+            folds, words = 0, [w for w in words if w != "--training"]
+        if "--folds" in words:
+            at = words.index("--folds")
+            if at + 1 >= len(words) or not words[at + 1].isdigit():
+                raise OscnetError("--folds takes a whole number, e.g. `evaluate --folds 5`")
+            folds, words = int(words[at + 1]), words[:at] + words[at + 2:]
+        self.session.evaluate(list(words) or None, folds)
+
     def do_stop(self, arg: str) -> None:
         """stop: stop recording or running."""
         self.session.stop()

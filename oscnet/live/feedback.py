@@ -15,6 +15,9 @@ import numpy as np
 WARNING = "/oscnet/status/warning"
 FAILED = "/oscnet/status/training-failed"
 PROGRESS = "/oscnet/status/progress"
+EVALUATION = "/oscnet/status/evaluation"
+"""k, name, then the figures: a classifier's correct %, kappa, MAE, RMSE, RAE %, RRSE %, n;
+a continuous output's correlation, MAE, RMSE, RAE %, RRSE %, n (Weka's definitions)."""
 
 
 def example_warnings(name: str, inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str],

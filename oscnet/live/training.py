@@ -15,11 +15,13 @@ import numpy as np
 
 from oscnet.errors import OscnetError
 from oscnet.live import feedback
+from oscnet.live.evaluator import Evaluation
 from oscnet.live.state import selected_inputs
 from oscnet.live.trainer import TrainJob, TrainResult
 from oscnet.recipes import check_options
 
 if TYPE_CHECKING:
+    from oscnet.live.editing import OutputRef
     from oscnet.live.state import LiveState
     from oscnet.live.trainer import Trainer
     from oscnet.osc.sender import Sender
@@ -60,6 +62,7 @@ class Training:
         def _set_models(self, models: list[Any]) -> None: ...
         def stop_recording(self) -> None: ...
         def version(self, k: int) -> int: ...
+        def output_index(self, ref: OutputRef) -> int: ...
 
     def set_training(self, recipe: str | None = None, options: dict[str, Any] | None = None) -> None:
         """Choose the recipe and/or its options for the next trainings (checked now)."""
@@ -79,26 +82,7 @@ class Training:
         with self._lock:
             if self.recording:
                 self.stop_recording()
-            block = self.examples.block()
-            jobs = []
-            for k, spec in enumerate(self.config.outputs):
-                target = block.outputs[:, k]
-                rows = ~np.isnan(target)
-                if not self.train_on[k]:
-                    continue
-                if not rows.any():
-                    self._warn(k, f"{spec.name} has no examples: record some (its training is skipped)")
-                    continue
-                chosen = selected_inputs(self.config, k)
-                labels = [str(c) for c in range(1, spec.classes + 1)] if spec.is_classifier else None
-                names = [self.config.inputs[i] for i in chosen]
-                for text in feedback.example_warnings(spec.name, block.inputs[:, chosen], target, names,
-                                                      spec.classes if spec.is_classifier else None):
-                    self._warn(k, text)
-                recipe, options = spec.training(self.config.recipe, self.config.options)
-                jobs.append(TrainJob(k, recipe, block.inputs[rows][:, chosen],
-                                     target[rows] - 1 if spec.is_classifier else target[rows],
-                                     [self.config.inputs[i] for i in chosen], spec.name, labels, options))
+            jobs = self._jobs(range(len(self.config.outputs)), warn=True)
             if not jobs:
                 raise OscnetError("cannot train: no output enabled for training has examples; "
                                   "record some first")
@@ -108,6 +92,58 @@ class Training:
             self.training_progress = (0, len(jobs))
             self._status("Training..." + (" (restarted)" if restart else ""))
             return self.training_job
+
+    def _jobs(self, outputs: range | list[int], warn: bool) -> list[TrainJob]:
+        """One job per output (of `outputs`, 0-based) whose training is on and that has examples:
+        its selected inputs, its targets (class numbers become indexes), its recipe and options."""
+        block = self.examples.block()
+        jobs = []
+        for k in outputs:
+            spec = self.config.outputs[k]
+            target = block.outputs[:, k]
+            rows = ~np.isnan(target)
+            if not self.train_on[k] or spec.is_dtw:
+                continue
+            if not rows.any():
+                if warn:
+                    self._warn(k, f"{spec.name} has no examples: record some (its training is skipped)")
+                continue
+            chosen = selected_inputs(self.config, k)
+            labels = [str(c) for c in range(1, spec.classes + 1)] if spec.is_classifier else None
+            names = [self.config.inputs[i] for i in chosen]
+            if warn:
+                for text in feedback.example_warnings(spec.name, block.inputs[:, chosen], target, names,
+                                                      spec.classes if spec.is_classifier else None):
+                    self._warn(k, text)
+            recipe, options = spec.training(self.config.recipe, self.config.options)
+            jobs.append(TrainJob(k, recipe, block.inputs[rows][:, chosen],
+                                 target[rows] - 1 if spec.is_classifier else target[rows], names, spec.name,
+                                 labels, options))
+        return jobs
+
+    def evaluate(self, refs: list[OutputRef] | None = None, folds: int = 10) -> None:
+        """Weka's cross-validation of outputs (all by default; folds < 2: on the training data), in
+        a worker process; each output's figures come back as `/oscnet/status/evaluation`."""
+        with self._lock:
+            outputs = [self.output_index(r) for r in refs] if refs else list(range(len(self.config.outputs)))
+            jobs = self._jobs(outputs, warn=False)
+            if not jobs:
+                raise OscnetError("nothing to evaluate: no chosen output has examples; record some first")
+            self._status(f"Evaluating {', '.join(self.config.outputs[j.output].name for j in jobs)} "
+                         f"({f'{folds}-fold cross-validation' if folds >= 2 else 'on the training data'})...")
+            Evaluation(jobs, folds, self._evaluated).start()
+
+    def _evaluated(self, results: list[dict[str, Any]]) -> None:
+        """Called from the evaluation's thread: log Weka's text, send each output's figures."""
+        for result in results:
+            k = result["output"]
+            name = self.config.outputs[k].name
+            if result["error"]:
+                self._warn(k, f"{name}: cannot evaluate: {result['error']}")
+                continue
+            log.info("=== %s ===\n%s", name, result["text"].rstrip())
+            figures = result["figures"]
+            self.sender.send(feedback.EVALUATION, k + 1, name, *[float(v) for v in figures.values()])
 
     def cancel_train(self) -> None:
         with self._lock:
