@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from typing import Any
 
 from oscnet.errors import OscnetError
 
@@ -67,6 +68,7 @@ def serve_command(args: argparse.Namespace) -> int:
             c = session.config
             print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
                   f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
+            print(_start_report(session), flush=True)
             try:
                 if args.commands:
                     code = run_script(session, args.commands)
@@ -81,6 +83,25 @@ def serve_command(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:
                 print("oscnet: stopped", file=sys.stderr)
     return 0
+
+
+def _start_report(session: Any) -> str:
+    """What this start loaded, where it saves, and where file names resolve."""
+    from pathlib import Path
+
+    c, saver = session.config, session.autosaver
+    trained = sum(m is not None for m in session.models)
+    what = (f"project {Path(session.project_dir).resolve()}" if session.project_dir else f"a new project ({c.name})")
+    if saver is not None and saver.directory is not None:
+        where = f"autosaved to {saver.directory.resolve()}"
+    elif saver is not None and c.recordings:
+        where = f"autosaved under {Path(c.recordings).resolve()}/session-… from the first example"
+    else:
+        where = "not saved automatically (recordings: null; `save DIR` saves it)"
+    return (f"oscnet: {what}: {len(c.inputs)} inputs, {len(c.outputs)} outputs, {len(session.examples)} "
+            f"examples, {trained} trained models; {where}\n"
+            f"oscnet: folders typed here resolve from {Path.cwd()}; file names sent over OSC stay "
+            "inside the project folder")
 
 
 def _listen_address(args: argparse.Namespace) -> tuple[str | None, int | None]:

@@ -101,7 +101,13 @@ class ProjectFiles:
             if directory is None:
                 raise OscnetError("say where to save: `save DIR`")
             path = save_project(Path(directory).expanduser(), self.config, self.examples, self.models)
-            log.info("saved the project to %s (%d examples)", path, len(self.examples))
+            log.info("saved the project to %s (%d examples)", path.resolve(), len(self.examples))
+            if self.autosaver is not None and self.autosaver.directory != path:
+                # "save as": the session now lives there, so later examples go there too
+                self.autosaver.close()
+                self.autosaver = Autosaver(self.examples, self._snapshot, path, saved=True).start()
+                self.project_dir = path
+                log.info("autosave now goes to %s", path.resolve())
             return path
 
     def load(self, directory: str | Path) -> None:
