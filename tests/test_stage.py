@@ -294,3 +294,39 @@ def test_a_hundred_thousand_hostile_datagrams_break_nothing(tmp_path):
         listener.close()
         sock.close()
     assert not any("Traceback" in line or "internal error" in line for line in errors), "".join(errors[-20:])
+
+
+def test_osc_file_names_never_overwrite_the_projects_own_files(tmp_path):
+    """saveModelToFile over OSC could replace the recorded examples or the config (both are inside
+    the project folder): the performer's examples are sacred, so only model files may be named."""
+    project = tmp_path / "project"
+    with serve(project_dir=project, autosave=True) as server:
+        record_linear(server, 30)
+        server.session.train()
+        server.session.wait_training()
+        server.session.save()
+        before = {name: (project / name).read_bytes() for name in ("examples.csv", "oscnet.yaml")}
+        (project / "notes.json").write_text('{"mine": true}')
+        for name in ("examples.csv", "oscnet.yaml", "models/output-1.json", "notes.json", "model.txt"):
+            server.patch.control("saveModelToFile", 1, name)
+        server.patch.control("saveModelToFile", 1, "backup.json")  # a new model file: fine
+        server.patch.sync()
+        assert server.session.problems.counts["path refused"] == 5
+        wait_until((project / "backup.json").exists, what="the model file")
+        assert {name: (project / name).read_bytes() for name in before} == before
+        assert (project / "notes.json").read_text() == '{"mine": true}'
+
+
+def test_without_a_project_folder_osc_names_no_file_at_all(tmp_path, monkeypatch):
+    """Before a project folder exists, names used to resolve from the current folder (a sender
+    overwrote files in a home folder): now they are refused, saying how to get a folder."""
+    monkeypatch.chdir(tmp_path)
+    with serve(live_config()) as server:
+        record_linear(server, 20)
+        server.session.train()
+        server.session.wait_training()
+        server.patch.control("saveModelToFile", 1, "innocent.json")
+        server.patch.control("runNewProject", str(tmp_path))
+        server.patch.sync()
+        assert server.session.problems.counts["path refused"] == 2
+    assert list(tmp_path.iterdir()) == []

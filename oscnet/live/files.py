@@ -152,10 +152,10 @@ class ProjectFiles:
             else:
                 log.warning("%s has no trained model: record and train before running", directory)
 
-    def folder(self) -> Path:
-        """The project's folder: where OSC may save and load files (the current directory if none)."""
+    def folder(self) -> Path | None:
+        """The project's folder, where OSC may save and load files; None until there is one."""
         if self.project_dir is not None:
             return self.project_dir
         if self.autosaver is not None and self.autosaver.directory is not None:
             return self.autosaver.directory
-        return Path.cwd()
+        return None

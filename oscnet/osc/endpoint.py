@@ -31,7 +31,7 @@ from oscnet.osc.control import (
 from oscnet.osc.problems import Problems
 from oscnet.osc.wire import NUMBER_TAGS, Malformed, TooManyArguments, messages
 from oscnet.project.config import Config
-from oscnet.project.paths import confine
+from oscnet.project.paths import confine, osc_model_file
 
 log = logging.getLogger("oscnet.osc.endpoint")
 
@@ -49,7 +49,7 @@ class Target(Protocol):
     @property
     def config(self) -> Config: ...
 
-    def folder(self) -> Path: ...
+    def folder(self) -> Path | None: ...
 
     def receive_inputs(self, inputs: np.ndarray) -> None: ...
 
@@ -188,8 +188,15 @@ class Endpoint:
         try:
             call_args = parse(args)
             if name in FILE_ARGUMENT and not self.allow_any_path:
-                k = FILE_ARGUMENT[name]
-                call_args = (*call_args[:k], confine(call_args[k], self.session.folder()), *call_args[k + 1:])
+                k, folder = FILE_ARGUMENT[name], self.session.folder()
+                if name == "runNewProject":
+                    if folder is None:
+                        raise OscnetError("OSC may name folders only inside a project folder, and this session "
+                                          "has none yet: start it with `oscnet serve --project DIR`")
+                    checked = confine(call_args[k], folder)
+                else:
+                    checked = osc_model_file(call_args[k], folder, writing=name == "saveModelToFile")
+                call_args = (*call_args[:k], checked, *call_args[k + 1:])
         except BadArguments as exc:
             session.problems.report("bad control message", f"ignored {address}: {exc}")
             return
