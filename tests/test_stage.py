@@ -19,11 +19,13 @@ import numpy as np
 import pytest
 from osc_helpers import live_config, record_linear, serve, wait_until
 
+from oscnet.errors import OscnetError
 from oscnet.live.demo import Listener
 from oscnet.live.report import status_report
 from oscnet.osc.sender import Sender
 from oscnet.project.config import Config
 from oscnet.project.folder import load_project
+from oscnet.project.outputs import OutputSpec
 from oscnet.testing import DatagramFuzzer, blast, bundle, message, stream
 
 OSCNET = [sys.executable, "-m", "oscnet"]
@@ -330,3 +332,61 @@ def test_without_a_project_folder_osc_names_no_file_at_all(tmp_path, monkeypatch
         server.patch.sync()
         assert server.session.problems.counts["path refused"] == 2
     assert list(tmp_path.iterdir()) == []
+
+
+def test_huge_values_never_stop_the_outputs_nor_the_autosave(tmp_path):
+    """Two inputs of ±1.7e308 (finite doubles) and a train: the model's numbers overflow, yet the
+    outputs keep coming (clipped to float32's range) and later examples still reach the disk."""
+
+    project = tmp_path / "p"
+    with serve(project_dir=project, autosave=True) as server:
+        patch, session = server.patch, server.session
+        patch.control("startRecording")
+        for x in ([1.7e308, -1.7e308], [0.1, 0.2], [-1.7e308, 1.7e308]):
+            patch.control("outputs", 0.5)
+            patch.inputs(*x)
+        patch.control("stopRecording")
+        patch.sync()
+        session.train()
+        session.wait_training()
+        patch.control("startRunning")
+        patch.sync()
+        assert len(server.outputs_for(0.3, 0.3)) == 1  # a value, not silence
+        patch.control("stopRunning")
+        patch.control("startRecording")
+        for k in range(50):
+            patch.inputs(k / 50, 0.5)
+        patch.control("stopRecording")
+        patch.sync()
+        session.autosaver.flush()
+        rows = (project / "examples.csv").read_text().strip().splitlines()
+        assert len(rows) == 1 + 53  # header, then every example
+        assert session.autosaver.failures == 0
+    with pytest.raises(OscnetError, match="within ±3.4e38"):
+        OutputSpec("o").check_value(1e39, 1)
+
+
+def test_an_autosave_that_fails_keeps_trying_and_says_so(tmp_path):
+    """Any error while saving (here a model whose numbers JSON cannot hold) is caught, counted and
+    shown in `status`; the thread stays alive, and the next good save goes through."""
+    from oscnet.project.examples import ExampleStore
+    from oscnet.project.folder import Autosaver
+
+    config, examples = Config.default(2, 1), ExampleStore(2, 1)
+    broken = [True]
+
+    def snapshot():
+        if broken[0]:
+            raise ValueError("Out of range float values are not JSON compliant")
+        return config, 1, [None], 1
+
+    examples.add(1, 0.0, np.array([0.1, 0.2]), np.array([0.5]))
+    saver = Autosaver(examples, snapshot, tmp_path / "p", interval=0.05).start()
+    try:
+        wait_until(lambda: saver.failures >= 2, what="two failed tries")
+        assert "Out of range float" in saver.last_error and saver._thread.is_alive()
+        broken[0] = False
+        wait_until(lambda: saver.failures == 0, what="a good save")
+        assert (tmp_path / "p" / "examples.csv").read_text().count("\n") == 2
+    finally:
+        saver.close()

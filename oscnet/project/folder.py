@@ -145,6 +145,8 @@ class Autosaver:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="oscnet-autosave", daemon=True)
         self._failed_at = -1e9
+        self.failures = 0  # flushes failed in a row (status shows them)
+        self.last_error: str | None = None
 
     def start(self) -> Autosaver:
         self._thread.start()
@@ -165,9 +167,13 @@ class Autosaver:
         """Write whatever changed since the last flush; disk errors are logged, never raised."""
         try:
             self._flush()
-        except (OSError, OscnetError) as exc:
+            self.failures, self.last_error = 0, None
+        except Exception as exc:  # the autosave thread must never die: every failure is retried
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (OSError, OscnetError)) else str(exc)
             if time.monotonic() - self._failed_at > 10:  # say it, but not every half second
-                log.error("autosave to %s failed: %s; free some space or fix permissions", self.directory, exc)
+                log.error("autosave to %s failed (%d times): %s; free some space or fix permissions; "
+                          "oscnet keeps trying", self.directory, self.failures, self.last_error)
                 self._failed_at = time.monotonic()
 
     def _flush(self) -> None:
