@@ -110,15 +110,21 @@ class ProjectFiles:
                 log.info("autosave now goes to %s", path.resolve())
             return path
 
-    def load(self, directory: str | Path) -> None:
+    def load(self, directory: str | Path, keep_policy: bool = False) -> None:
         """Replace this session's project with a saved one; recording and running stop.
 
         The new project is read and checked completely first: if anything refuses, the session
-        keeps its config, examples, models and autosave exactly as they were.
+        keeps its config, examples, models and autosave exactly as they were. keep_policy (a load
+        asked for over the network): the running session's allow_from, control switch, limits
+        and output target stay, whatever the loaded project's config says.
         """
         with self._lock:
             directory = Path(directory).expanduser()
             project = load_project(directory)
+            if keep_policy:
+                c, mine = project.config, self.config
+                c.allow_from, c.control, c.send_host, c.send_port = mine.allow_from, mine.control, mine.send_host, mine.send_port
+                c.max_examples, c.max_inputs, c.max_datagram = mine.max_examples, mine.max_inputs, mine.max_datagram
             state = LiveState.build(project.config, project.examples, project.models)
             self.recording = self.running = False
             if self.training_job is not None:
@@ -146,7 +152,7 @@ class ProjectFiles:
             raise OscnetError(f"the second argument must be CLOSECURRENT, STOPCURRENTLISTENING or "
                               f"KEEPCURRENTRUNNING, not {mode!r}")
         with self._lock:
-            self.load(directory)
+            self.load(directory, keep_policy=True)  # a project sent over OSC cannot loosen the policy
             if any(m is not None for m in self.models):
                 self.start_running()
             else:
