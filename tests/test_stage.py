@@ -6,6 +6,7 @@ real subprocess.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -390,3 +391,34 @@ def test_an_autosave_that_fails_keeps_trying_and_says_so(tmp_path):
         assert (tmp_path / "p" / "examples.csv").read_text().count("\n") == 2
     finally:
         saver.close()
+
+
+def test_small_holes_are_closed(tmp_path):
+    """Findings of the attack round, each in one line: an ::ffff: allow_from entry matches its IPv4
+    sender; --listen :PORT means this machine only; a non-UTF-8 config names its line."""
+    from oscnet.cli.live import _listen_address
+    from oscnet.osc.endpoint import _sender_allowed
+
+    config = live_config(allow_from=["::ffff:127.0.0.1"])
+    assert _sender_allowed("127.0.0.1", config.allowed_networks())
+    class Args:
+        listen, host, port = ":6448", None, None
+    assert _listen_address(Args()) == ("127.0.0.1", 6448)
+    (tmp_path / "c.yaml").write_bytes(b"inputs: 2\noutputs: 1\nname: caf\xe9\n")
+    with pytest.raises(OscnetError, match="line 3: not UTF-8"):
+        Config.load(tmp_path / "c.yaml")
+
+
+def test_nan_control_arguments_and_odd_names_are_refused_cleanly(tmp_path):
+    with serve(project_dir=tmp_path / "proj", autosave=True) as server:
+        record_linear(server, 10)
+        server.session.save()
+        os.mkfifo(tmp_path / "proj" / "pipe.json")
+        server.patch.control("outputs", float("nan"))
+        server.patch.control("setOutputNames", "two\nlines")
+        server.patch.control("loadModelFromFile", 1, "pipe.json")  # would block the receive thread
+        server.patch.sync()
+        counts = server.session.problems.counts
+        assert counts["bad control message"] == 1 and counts["refused command"] == 1
+        assert counts["path refused"] == 1 and counts["internal error"] == 0
+        assert server.session.config.outputs[0].name == "outputs-1"

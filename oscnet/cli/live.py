@@ -60,6 +60,8 @@ def serve_command(args: argparse.Namespace) -> int:
                           "(or give a new folder)")
     config = Config.load(args.config) if args.config else Config.default()
     signal.signal(signal.SIGTERM, _interrupt)
+    if hasattr(signal, "SIGHUP"):  # the terminal closed: save on the way out, as for SIGTERM
+        signal.signal(signal.SIGHUP, _interrupt)
     with Session(config, project_dir=Path(args.project) if args.project else None).start() as session:
         if args.send_host or args.send_port:
             session.send_to(args.send_host or session.config.send_host, args.send_port or session.config.send_port)
@@ -113,11 +115,11 @@ def _listen_address(args: argparse.Namespace) -> tuple[str | None, int | None]:
     host, sep, port = args.listen.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise OscnetError(f"--listen {args.listen!r}: write HOST:PORT, e.g. 0.0.0.0:6448 or 127.0.0.1:6448")
-    return host.strip("[]") or "0.0.0.0", int(port)
+    return host.strip("[]") or "127.0.0.1", int(port)  # ":6448" means this machine; say 0.0.0.0 for all
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM stops like Ctrl-C, so the session closes and the autosave finishes."""
+    """SIGTERM and SIGHUP stop like Ctrl-C, so the session closes and the autosave finishes."""
     raise KeyboardInterrupt
 
 
