@@ -422,3 +422,24 @@ def test_nan_control_arguments_and_odd_names_are_refused_cleanly(tmp_path):
         assert counts["bad control message"] == 1 and counts["refused command"] == 1
         assert counts["path refused"] == 1 and counts["internal error"] == 0
         assert server.session.config.outputs[0].name == "outputs-1"
+
+
+def test_a_patch_looping_on_save_model_cannot_fill_the_disk(tmp_path):
+    with serve(project_dir=tmp_path / "p", autosave=True) as server:
+        record_linear(server, 10)
+        server.session.train()
+        server.session.wait_training()
+        for k in range(200):
+            server.patch.control("saveModelToFile", 1, f"copy-{k}.json")
+        server.patch.sync()
+        assert server.session.problems.counts["rate limited"] >= 190
+    assert len(list((tmp_path / "p").glob("copy-*.json"))) <= 10
+
+
+def test_a_model_file_nested_too_deep_is_refused_not_a_traceback(tmp_path):
+    from oscnet.recipes import load_model
+
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(OscnetError, match="nested too deep"):
+        load_model(path)

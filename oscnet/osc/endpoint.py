@@ -12,6 +12,8 @@ import ipaddress
 import logging
 import socket
 import threading
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -36,6 +38,7 @@ from oscnet.project.paths import confine, osc_model_file
 log = logging.getLogger("oscnet.osc.endpoint")
 
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
+FILE_COMMANDS_PER_SECOND = 5
 Args = list[Any]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -75,6 +78,7 @@ class Endpoint:
         self.session = session
         self.allow_any_path = allow_any_path
         self.datagrams = 0  # datagrams handled, good or bad
+        self._file_commands: deque[float] = deque()
         self._networks_for: Config | None = None
         self._networks: list | None = None
         host = session.config.receive_host if host is None else host
@@ -187,6 +191,10 @@ class Endpoint:
         parse, method = entry
         try:
             call_args = parse(args)
+            if name in FILE_ARGUMENT and not self._file_command_allowed():
+                session.problems.report("rate limited", f"ignored {address}: more than {FILE_COMMANDS_PER_SECOND} "
+                                        "file commands in a second (a loop in the patch?)")
+                return
             if name in FILE_ARGUMENT and not self.allow_any_path:
                 k, folder = FILE_ARGUMENT[name], self.session.folder()
                 if name == "runNewProject":
@@ -208,6 +216,17 @@ class Endpoint:
         except OscnetError as exc:
             kind = "unsupported" if isinstance(exc, Unsupported) else "refused command"
             session.problems.report(kind, f"{address}: {exc}")
+
+    def _file_command_allowed(self) -> bool:
+        """At most FILE_COMMANDS_PER_SECOND commands that touch files: a patch looping on
+        saveModelToFile must not fill the disk (or the log)."""
+        now = time.monotonic()
+        while self._file_commands and now - self._file_commands[0] > 1.0:
+            self._file_commands.popleft()
+        if len(self._file_commands) >= FILE_COMMANDS_PER_SECOND:
+            return False
+        self._file_commands.append(now)
+        return True
 
     def handle_inputs(self, args: Args, tags: str | None = None) -> None:
         """Numbers of any OSC numeric type (f, i, d, h) become float64; anything else, NaN and inf are refused."""

@@ -103,7 +103,7 @@ def model_from_dict(data: dict[str, Any], source: str = "model") -> Any:
         model = loader(data["model"])
     except OscnetError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
         raise OscnetError(f"{source}: the model file is damaged ({type(exc).__name__}: {exc}); "
                           "train it again or restore a backup") from None
     model.info = dict(data.get("info") or {})
@@ -134,6 +134,8 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     except json.JSONDecodeError as exc:
         raise OscnetError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}); "
                           "the file is damaged: train again or restore a backup") from None
+    except RecursionError:
+        raise OscnetError(f"{path}: nested too deep to be an oscnet model; the file is damaged") from None
     return model_from_dict(data, str(path))
 
 
