@@ -39,7 +39,7 @@ class _PromptSafe(logging.Handler):
         except ImportError:  # no readline (Windows): still never inside the prompt's line
             typed = ""
         out = self.console.stdout
-        if threading.get_ident() == self.thread:  # a command's own message: no prompt is showing
+        if threading.get_ident() == self.thread or not self.console.at_prompt:  # no prompt is showing
             out.write(self.format(record) + "\n")
         else:
             out.write("\r\x1b[K" + self.format(record) + "\n" + self.console.prompt + typed)
@@ -72,6 +72,7 @@ class Console(cmd.Cmd):
         self.session = session
         self.script = script
         self.error: str | None = None  # the error that stopped a script
+        self.at_prompt = True  # waiting at the prompt (messages from other threads redraw it)
         self.line_number = 0
         if script:
             self.use_rawinput = False
@@ -85,6 +86,7 @@ class Console(cmd.Cmd):
         self.stdout.flush()
 
     def precmd(self, line: str) -> str:
+        self.at_prompt = False  # a command runs: messages print as plain lines until it is done
         self.line_number += 1
         line = line.strip()
         if line.startswith("#"):
@@ -103,6 +105,10 @@ class Console(cmd.Cmd):
                 self.error = f"line {self.line_number}: {exc}"
                 return True
             return False
+
+    def postcmd(self, stop: bool, line: str) -> bool:
+        self.at_prompt = True
+        return stop
 
     def emptyline(self) -> bool:
         return False  # cmd's default repeats the last command: never wanted here

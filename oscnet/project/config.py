@@ -19,6 +19,7 @@ import yaml
 from oscnet.errors import OscnetError
 from oscnet.project.dtw_config import read_dtw_output
 from oscnet.project.outputs import OutputSpec
+from oscnet.project.yaml_text import compose_yaml
 from oscnet.recipes import RECIPES, check_options
 
 TOP_KEYS = ("name", "inputs", "outputs", "receive", "send", "training", "recordings",
@@ -27,7 +28,6 @@ RECEIVE_KEYS = ("host", "port", "address")
 LIMIT_KEYS = ("max_examples", "max_inputs", "max_datagram")
 SEND_KEYS = ("host", "port", "address")
 TRAINING_KEYS = ("recipe", "options")
-MAX_CONFIG_CHARS = 1_000_000
 OUTPUT_KEYS = ("name", "type", "min", "max", "limits", "integer", "classes", "distribution", "inputs", "learner",
                "options", "gestures", "threshold", "settings", "confidence", "unknown")
 
@@ -116,24 +116,7 @@ class Config:
     @classmethod
     def from_yaml(cls, text: str, source: str = "config") -> Config:
         """Parse and check YAML text; any problem raises OscnetError naming source, line and key."""
-        if len(text) > MAX_CONFIG_CHARS:
-            raise OscnetError(f"{source}: {len(text)} characters is far more than a config needs "
-                              f"(at most {MAX_CONFIG_CHARS}); is this the right file?")
-        try:
-            for event in yaml.parse(text, Loader=yaml.SafeLoader):
-                if isinstance(event, yaml.AliasEvent):  # `*name`: one line could expand to millions
-                    raise OscnetError(f"{source}, line {event.start_mark.line + 1}: YAML aliases (*name) are "
-                                      "not allowed in an oscnet config; write the values out")
-                if getattr(event, "start_mark", None) is not None and event.start_mark.column > 200:
-                    raise OscnetError(f"{source}, line {event.start_mark.line + 1}: nested too deep")
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except RecursionError:
-            raise OscnetError(f"{source}: nested too deep to be a config; fix the file") from None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f", line {mark.line + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise OscnetError(f"{source}{where}: not valid YAML ({problem}); fix the file") from None
+        root = compose_yaml(text, source)
         return _Reader(source).config(root)
 
     @classmethod
