@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where used: `oscnet --help` imports no numpy
+    import numpy as np
 
-from oscnet.dtw.matcher import DtwMatcher
-from oscnet.dtw.search import warm_up
-from oscnet.dtw.settings import Downsample, DtwSettings
+    from oscnet.dtw.settings import DtwSettings
 
 
 @dataclass
@@ -49,6 +49,8 @@ class BenchResult:
 
 def _gesture(rng: np.random.Generator, n: int) -> np.ndarray:
     """A smooth random 2-D curve of n points in [0, 1]^2 (a few sine components per axis)."""
+    import numpy as np
+
     t = np.linspace(0, 1, n)[:, None]
     freq = rng.uniform(0.5, 3, (1, 2, 3))
     phase = rng.uniform(0, 2 * np.pi, (1, 2, 3))
@@ -58,6 +60,8 @@ def _gesture(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _resample(shape: np.ndarray, n: int) -> np.ndarray:
     """The curve (m, 2) performed faster or slower: n points by linear interpolation."""
+    import numpy as np
+
     old, new = np.linspace(0, 1, len(shape)), np.linspace(0, 1, n)
     return np.column_stack([np.interp(new, old, shape[:, k]) for k in range(shape.shape[1])])
 
@@ -66,6 +70,12 @@ def run(gesture_counts: tuple[int, ...] = (3, 10, 30), examples: int = 5, points
         rate_hz: float = 100.0, inputs: int = 3000, settings: DtwSettings | None = None,
         seed: int = 0) -> list[BenchResult]:
     """Time `push` for each number of gestures; settings default to Wekinator's defaults."""
+    import numpy as np
+
+    from oscnet.dtw.matcher import DtwMatcher
+    from oscnet.dtw.search import warm_up
+    from oscnet.dtw.settings import DtwSettings
+
     warm_up()
     settings = settings or DtwSettings()
     label = settings.downsample.value.lower()
@@ -118,6 +128,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def main() -> None:
     """Print the default-settings numbers, then NO_DOWNSAMPLING ones (every input matched against
     ~100-point examples over windows of 5 to ~110 points: Wekinator's most expensive setting)."""
+    from oscnet.dtw.settings import Downsample, DtwSettings
+
     for result in run():
         print(result.line())
     for result in run(gesture_counts=(3, 10), settings=DtwSettings(downsample=Downsample.NO_DOWNSAMPLING),

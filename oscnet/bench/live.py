@@ -18,11 +18,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from oscnet.errors import OscnetError
-from oscnet.osc.wire import float_message
+
+if TYPE_CHECKING:  # imported where used: `oscnet --help` imports no numpy
+    import numpy as np
 
 N_INPUTS, N_OUTPUTS, N_EXAMPLES = 10, 5, 2000
 
@@ -71,6 +72,8 @@ class Phase:
         return self.sent - len(self.rtts)
 
     def ms(self, q: float) -> float:
+        import numpy as np
+
         return float(np.percentile(self.rtts, q) * 1e3) if len(self.rtts) else float("nan")
 
 
@@ -78,6 +81,10 @@ class Client:
     """The patch side: one socket sends inputs, another receives answers."""
 
     def __init__(self) -> None:
+        import numpy as np
+
+        from oscnet.osc.wire import float_message
+
         self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
         self.rx.bind(("127.0.0.1", 0))
@@ -88,6 +95,8 @@ class Client:
         self.inputs = [float_message("/wek/inputs", row) for row in rng.uniform(0, 1, (64, N_INPUTS))]
 
     def control(self, target: tuple[str, int], name: str, *values: float) -> None:
+        from oscnet.osc.wire import float_message
+
         self.tx.sendto(float_message("/wekinator/control/" + name, values), target)
 
     def drain(self) -> list[bytes]:
@@ -101,6 +110,8 @@ class Client:
     def measure(self, target: tuple[str, int], rate: float, seconds: float,
                 until_done_training: bool = False) -> Phase:
         """Send inputs at `rate` for `seconds` (or until done-training arrives) and time the answers."""
+        import numpy as np
+
         self.drain()
         interval = 1.0 / rate
         sent: list[float] = []
@@ -149,6 +160,10 @@ def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen, int]:
 
 def prepare_oscnet(client: Client, target: tuple[str, int]) -> float:
     """Record N_EXAMPLES examples over UDP, train, start running; returns the training time."""
+    import numpy as np
+
+    from oscnet.osc.wire import float_message
+
     rng = np.random.default_rng(1)
     weights = rng.uniform(-1, 1, (N_INPUTS, N_OUTPUTS))
     client.control(target, "startRecording")

@@ -9,11 +9,10 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from oscnet.project.arff import ArffData, Attribute, write_arff
-from oscnet.recipes.weka import WekaOptions, train_weka, warm_up
+if TYPE_CHECKING:
+    import numpy as np
 
 WEKA_JAR = Path("/usr/share/java/weka.jar")
 
@@ -32,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def bench_data(rows: int, inputs: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """A smooth numeric target of `inputs` random inputs, fixed by the seed."""
+    import numpy as np
+
     rng = np.random.default_rng(seed)
     x = rng.random((rows, inputs))
     y = np.sin(3 * x[:, 0]) + x[:, 1:].sum(axis=1) * 0.2 + 0.05 * rng.standard_normal(rows)
@@ -51,6 +52,11 @@ def weka_build_seconds(arff: Path, epochs: int) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     """Print µs per example-update for oscnet's compiled loop, its numpy reference, and Weka."""
+    import numpy as np
+
+    from oscnet.project.arff import ArffData, Attribute, write_arff
+    from oscnet.recipes.weka import WekaOptions, train_weka, warm_up
+
     x, y = bench_data(args.rows, args.inputs)
     names = [f"x{i + 1}" for i in range(args.inputs)]
     updates = args.rows * args.epochs
