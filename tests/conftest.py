@@ -35,3 +35,10 @@ def shared_data(*parts: str) -> Path:
 def wekinator_project(name: str) -> Path:
     """One of the real Wekinator projects in ../shared/data/wekinator-projects."""
     return shared_data("wekinator-projects", name)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests on all 70,000 MNIST digits are slow (see `-m "not slow"` in the README)."""
+    for item in items:
+        if "digits" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)

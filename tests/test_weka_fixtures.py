@@ -51,7 +51,8 @@ def fixture_data(entry: dict) -> tuple[np.ndarray, np.ndarray, list[str], str, l
     return arff.data[:, inputs], arff.data[:, out], names, cls.name, labels
 
 
-@pytest.mark.parametrize("entry", INDEX, ids=[e["name"] for e in INDEX])
+@pytest.mark.parametrize("entry", [pytest.param(e, id=e["name"], marks=[pytest.mark.slow] if e["project"] else [])
+                                   for e in INDEX])
 def test_weights_and_text_equal_wekas(entry):
     x, y, names, class_name, labels = fixture_data(entry)
     model = train_weka(x, y, names, class_name, labels, weka_options(entry["options"]))

@@ -19,7 +19,7 @@ import numpy as np
 from oscnet.errors import OscnetError
 from oscnet.nn.model import FORMAT, VERSION, Model, write_atomic
 from oscnet.nn.wekatext import weka_text
-from oscnet.recipes import adaboost, batch, j48, knn, linear, naive_bayes, seed, stump, weka
+from oscnet.recipes import adaboost, batch, j48, knn, linear, naive_bayes, seed, stump, svm, weka
 from oscnet.recipes.base import Option, Recipe
 
 __all__ = ["RECIPES", "Option", "Recipe", "check_options", "fit_model", "get", "load_model", "model_from_dict",
@@ -33,6 +33,8 @@ RECIPES: dict[str, Recipe] = {m.RECIPE.name: m.RECIPE for m in (weka, seed, batc
     "j48": Recipe.from_module(j48, "j48", "Weka's J48 decision tree (C4.5)", {"C": "confidence", "M": "min_leaf"}),
     "adaboost": Recipe.from_module(adaboost, "adaboost", "Weka's AdaBoostM1 over J48 trees or stumps",
                                    {"I": "rounds", "W": "base", "P": "weight_threshold", "S": "seed"}),
+    "svm": Recipe.from_module(svm, "svm", "Weka's SMO support vector machine (linear, polynomial or RBF kernel)",
+                              {"K": "kernel", "C": "complexity", "E": "exponent", "L": "lower_order", "G": "gamma"}),
     "linear": Recipe.from_module(linear, "linear", "Weka's LinearRegression, or Wekinator's polynomial regression",
                                  {"E": "exponent", "S": "selection", "C": "keep_colinear"}),
 }
