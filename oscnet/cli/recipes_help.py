@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 
 # The registry's names, in its order (tests/test_startup.py checks they are the same).
-RECIPE_NAMES = ("weka", "seed", "batch", "knn", "naive-bayes", "stump", "j48", "adaboost", "linear")
+RECIPE_NAMES = ("weka", "seed", "batch", "knn", "naive-bayes", "stump", "j48", "adaboost", "svm", "linear")
 
 RECIPES_EPILOG = "\x00recipes\x00"  # stands for the options text until help is printed
 
