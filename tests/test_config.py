@@ -68,7 +68,8 @@ def test_counts_give_wekinators_names_from_the_addresses():
     ("training:\n  recipe: batch\n  options: {hiden: 8}\n", 3, ["batch recipe", "did you mean hidden"]),
     ("training:\n  recipe: seed\n  options: {momentum: 0.5}\n", 3, ["unknown option 'momentum'", "seed recipe"]),
     ("training:\n  recipe: batch\n  options: {epochs: five}\n", 3, ["epochs", "whole number"]),
-    ("training:\n  recipe: svm\n", 2, ["weka or seed or batch"]),
+    ("training:\n  recipe: svn\n", 2, ["weka or seed or batch"]),
+    ("training:\n  recipe: svm\n", 2, ["learns classes only", "learner: svm"]),
     ("inputs: [a, b\n", 2, ["not valid YAML"]),
     ("send:\n  address: wek/outputs\n", 2, ["send.address", "starting with /"]),
 ])

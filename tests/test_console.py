@@ -143,3 +143,20 @@ def test_oscnet_demo_shows_the_whole_loop():
     assert "received 7 /wek/outputs" in done.stdout
     assert "=== pitch (v1) ===" in done.stdout and "Linear Node 0" in done.stdout
     assert "=== zone (v1) ===\nIB1 instance-based classifier" in done.stdout  # Wekinator's default classifier
+
+
+def test_gestures_are_recorded_shown_and_deleted_at_the_console():
+    """A DTW project at the console: `gesture N` records while inputs arrive, `stop` keeps it."""
+    from test_dtw_live import dtw_config
+
+    with serve(dtw_config()) as server:
+        session = server.session
+        code, out = run_console(session, "gesture flick\n")
+        assert code == 0
+        for k in range(12):
+            server.patch.inputs(k / 12, 0.5)
+        server.patch.sync()
+        code, out = run_console(session, "stop\ngesture show\ngesture delete 2\ngesture show\n")
+        assert code == 0, out
+        assert "2. flick → /flick: 1 examples, lengths 13" in out  # 12 inputs and the sync fence
+        assert "2. flick → /flick: 0 examples" in out

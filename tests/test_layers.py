@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "oscnet"
 BELOW = {
     "errors": set(),
     "nn": {"errors"},
-    "recipes": {"errors", "nn"},
+    "recipes": {"errors", "nn", "dtw"},
     "dtw": {"errors"},
     "project": {"errors", "nn", "recipes", "dtw"},
     "mnist": {"errors", "nn", "recipes"},

@@ -291,9 +291,8 @@ def test_run_new_project_loads_a_project_and_runs_it(tmp_path):
         assert other.outputs_for(0.3, 0.6) == pytest.approx(before, abs=1e-6)
 
 
-@pytest.mark.parametrize("name, args", [("startDtwRecording", [1]), ("stopDtwRecording", []),
-                                         ("enablePerformanceMode", []), ("disablePerformanceMode", [])])
-def test_dtw_and_performance_mode_answer_not_supported(name, args, caplog):
+@pytest.mark.parametrize("name, args", [("enablePerformanceMode", []), ("disablePerformanceMode", [])])
+def test_performance_mode_answers_not_supported(name, args, caplog):
     with serve() as server:
         server.patch.control(name, *args)
         server.patch.sync()

@@ -76,12 +76,14 @@ def test_classifier_labels_are_wekinators_one_to_n_and_missing_stays_missing():
     imported = read_wekinator(wekinator_project("dienuq__Sonification-Box__Sonification"))
     labels = imported.examples.block().outputs[:, 3]
     assert set(np.unique(labels[~np.isnan(labels)])) <= {1.0, 2.0, 3.0}
-    assert any("classifier" in note and "non-neural" in note for note in imported.notes)
+    assert any("Wekinator's defaults apply (classifier: knn with k = 1" in note for note in imported.notes)
 
 
-def test_the_classifier_note_is_printed_not_dropped(tmp_path):
+def test_the_note_on_learners_is_printed_not_dropped(tmp_path):
+    """The shared projects carry no current/models/ (their SOURCE.md): the import says which
+    learners the outputs get instead, in one line."""
     out = oscnet("import", str(wekinator_project("dienuq__Sonification-Box__Sonification")), "--to", str(tmp_path / "p")).stdout
-    assert "not carried over: output 4 (outputs-4) is a classifier" in out
+    assert "note: no current/models/modelN.xml for output(s) 1, 2, 3, 4: Wekinator's defaults apply" in out
 
 
 @pytest.mark.parametrize("folder", sorted(EXPECTED))
@@ -139,10 +141,31 @@ def test_escaped_names_custom_addresses_empty_names_and_an_empty_data_set(tmp_pa
     assert len(imported.examples) == 0
 
 
-def test_a_dtw_project_is_refused_in_one_clear_line(tmp_path):
+def test_a_dtw_project_without_its_model_file_is_refused_in_one_clear_line(tmp_path):
     dtw = NUMERIC_OUT.replace("wekimini.osc.OSCNumericOutput", "wekimini.osc.OSCDtwOutput")
-    with pytest.raises(OscnetError, match="dynamic time warping"):
+    with pytest.raises(OscnetError, match="a DTW project keeps its gestures in current/models/model1.xml"):
         read_wekinator(_wekinator_folder(tmp_path, dtw))
+
+
+def test_a_wekinator_dtw_project_imports_and_runs(tmp_path):
+    """The DTW project in Wekinator's format (tests/fixtures/dtw, see make_projects.py): its
+    gestures, examples, threshold and settings come over, and the imported project matches
+    the spec's scenario A input for input (the first gesture-1 match at input 9)."""
+    from test_dtw_matcher import RUN, wekinator_trace_a
+
+    from oscnet.live.session import Session
+
+    source = Path(__file__).parent / "fixtures" / "dtw" / "ScenarioA"
+    assert oscnet("import", str(source), "--to", str(tmp_path / "p")).returncode == 0
+    with Session(project_dir=tmp_path / "p", autosave=False) as session:
+        spec = session.config.outputs[0]
+        assert (spec.type, spec.gestures, spec.threshold) == ("dtw", ["output_1", "output_2", "output_3"], 5.0)
+        assert [len(e) for e in session.dtw.matcher.store.examples] == [2, 1, 0]
+        session.start_running()
+        reports = [session.dtw.matcher.push(point) for point in RUN[:10]]
+        first = next(k for k, (_, match) in enumerate(reports) if match is not None)
+        assert reports[first][1] == 0 and first + 1 == 9
+        assert len(wekinator_trace_a()) >= 9
 
 
 @pytest.mark.parametrize("damage,message", [

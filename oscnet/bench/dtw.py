@@ -14,6 +14,7 @@ count; `wall_mean_us` is the wall-clock mean for comparison.
 from __future__ import annotations
 
 import argparse
+import logging
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -121,11 +122,48 @@ def run(gesture_counts: tuple[int, ...] = (3, 10, 30), examples: int = 5, points
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("dtw", help="DTW matching cost per input against the 100 Hz input period")
-    p.set_defaults(func=lambda args: main())
+    p = subparsers.add_parser("dtw", help="DTW matching cost per input against the 100 Hz input period, "
+                                          "and inputs lost at 1 kHz by a live server while it matches")
+    p.add_argument("--seconds", type=float, default=3.0, help="how long the 1 kHz live run lasts (default 3)")
+    p.set_defaults(func=lambda args: main(args.seconds))
 
 
-def main() -> None:
+def live_loss(n_gestures: int = 10, rate_hz: float = 1000.0, seconds: float = 3.0, seed: int = 0) -> tuple[int, int]:
+    """A live server (session + UDP endpoint on 127.0.0.1) running a DTW project of n gestures x 5
+    examples; inputs sent at `rate_hz` over UDP while it matches. Returns (sent, handled)."""
+    from oscnet.live.session import Session  # the live layer only for this measurement
+    from oscnet.osc.endpoint import Endpoint
+    from oscnet.osc.sender import Sender
+    from oscnet.project.config import Config
+
+    logging.getLogger("oscnet.live.session").setLevel(logging.WARNING)  # not 50 "Recorded gesture" lines
+    rng = np.random.default_rng(seed)
+    config = Config.from_yaml(f"inputs: 2\noutputs: [{{name: output, type: dtw, gestures: {n_gestures}}}]\n"
+                              "recordings: null\nsend: {host: 127.0.0.1, port: 9}\n")
+    with Session(config, autosave=False).start() as session, Endpoint(session, "127.0.0.1", 0) as endpoint:
+        for g in range(n_gestures):
+            shape = _gesture(rng, 100)
+            for _ in range(5):
+                session.start_dtw_recording(g + 1)
+                for point in shape + rng.normal(0, 0.01, shape.shape):
+                    session.receive_inputs(point)
+                session.stop_dtw_recording()
+        session.start_running()
+        patch = Sender("127.0.0.1", endpoint.port)
+        n = int(rate_hz * seconds)
+        stream = np.concatenate([_gesture(rng, 100) for _ in range(n // 100 + 1)])[:n]
+        before, start = session.received, time.perf_counter()
+        for k, point in enumerate(stream):
+            patch.send_floats(config.input_address, point)
+            time.sleep(max(0.0, start + (k + 1) / rate_hz - time.perf_counter()))
+        deadline = time.perf_counter() + 5
+        while session.received - before < n and time.perf_counter() < deadline:
+            time.sleep(0.01)
+        patch.close()
+        return n, session.received - before
+
+
+def main(seconds: float = 3.0) -> None:
     """Print the default-settings numbers, then NO_DOWNSAMPLING ones (every input matched against
     ~100-point examples over windows of 5 to ~110 points: Wekinator's most expensive setting)."""
     from oscnet.dtw.settings import Downsample, DtwSettings
@@ -135,3 +173,6 @@ def main() -> None:
     for result in run(gesture_counts=(3, 10), settings=DtwSettings(downsample=Downsample.NO_DOWNSAMPLING),
                       inputs=20):
         print(result.line())
+    sent, handled = live_loss(seconds=seconds)
+    print(f"live server, 10 gestures x 5 examples, inputs at 1 kHz over UDP for {seconds:g} s: "
+          f"{sent} sent, {handled} handled, {sent - handled} lost")

@@ -35,14 +35,14 @@ def run_import(args: argparse.Namespace) -> int:
     target = Path(args.to) if args.to else Path(f"{Path(args.source).resolve().name}-oscnet")
     if is_project(target) and not args.force:
         raise OscnetError(f"{target} already holds an oscnet project; choose another --to or add --force")
-    save_project(target, config, imported.examples, [None] * len(config.outputs))
+    save_project(target, config, imported.examples, imported.models)
     counts = ", ".join(f"{o.name}: {imported.examples.count_for_output(k)}" for k, o in enumerate(config.outputs))
     print(f"imported {config.name!r}: {len(config.inputs)} inputs, {len(config.outputs)} outputs, "
           f"{len(imported.examples)} examples ({counts})")
     print(f"receives {config.input_address} on port {config.receive_port}; sends {config.output_address} "
           f"to {config.send_host}:{config.send_port}")
     for note in imported.notes:
-        print(f"not carried over: {note}")
+        print(f"note: {note}")
     print(f"wrote {target}; run it with: oscnet serve --project {target}")
     return 0
 

@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     train.add_argument("-q", "--quiet", action="store_true", help="do not print the model text")
     train.set_defaults(func=run_train, recipe_options=True)
 
-    dump = subparsers.add_parser("dump", help="print a saved model in Weka's text format")
-    dump.add_argument("model", metavar="MODEL", help="a model .json file")
+    dump = subparsers.add_parser("dump", help="print a saved model (or a project's models) in Weka's text format")
+    dump.add_argument("model", metavar="MODEL", help="a model .json file, or an oscnet project folder")
     dump.set_defaults(func=run_dump)
 
     predict = subparsers.add_parser(
@@ -87,9 +87,19 @@ def _safe_name(name: str) -> str:
 
 def run_dump(args: argparse.Namespace) -> int:
     """Print the model text, as Wekinator's "Display in console"."""
+    from oscnet.project.folder import load_project
     from oscnet.recipes import load_model, model_text
 
-    text = model_text(load_model(args.model))
+    path = Path(args.model)
+    if path.is_dir():  # a project folder: every trained output's model, as the live `dump` shows them
+        project = load_project(path)
+        trained = [(spec.name, m) for spec, m in zip(project.config.outputs, project.models) if m is not None]
+        if not trained:
+            raise OscnetError(f"{path}: no output has a trained model yet: train it first")
+        for name, model in trained:
+            print(f"=== {name} ===\n{model_text(model).rstrip()}\n")
+        return 0
+    text = model_text(load_model(path))
     print(text, end="" if text.endswith("\n") else "\n")
     return 0
 

@@ -123,6 +123,39 @@ class Console(cmd.Cmd):
         """record: start recording (each input message adds an example); `stop` ends it."""
         self.session.start_recording()
 
+    def do_gesture(self, arg: str) -> None:
+        """gesture N | gesture stop | gesture delete N | gesture show: DTW (a `type: dtw` output):
+        record an example of gesture N (by number or name) until `gesture stop` (or `stop`), delete
+        gesture N's examples, or show every gesture's examples and their lengths."""
+        words = self.words(arg)
+        if not words:
+            raise OscnetError("say which gesture: `gesture 1` records one, `gesture stop` ends it")
+        if words[0] == "stop":
+            self.session.stop_dtw_recording()
+        elif words[0] == "show":
+            self.say(self.session.dtw.text().rstrip())
+        elif words[0] == "delete":
+            if len(words) != 2:
+                raise OscnetError("`gesture delete N` deletes gesture N's examples")
+            self.session.delete_examples_for_output(int(words[1]) if words[1].isdigit() else words[1])
+        else:
+            self.session.start_dtw_recording(int(words[0]) if words[0].isdigit() else words[0])
+
+    def do_evaluate(self, arg: str) -> None:
+        """evaluate [output …] [--folds K | --training]: Weka's 10-fold cross-validation (or the
+        error on the training data) of the outputs, in a worker; the figures print when ready and
+        go out as /oscnet/status/evaluation."""
+        words = self.words(arg)
+        folds = 10
+        if "--training" in words:
+            folds, words = 0, [w for w in words if w != "--training"]
+        if "--folds" in words:
+            at = words.index("--folds")
+            if at + 1 >= len(words) or not words[at + 1].isdigit():
+                raise OscnetError("--folds takes a whole number, e.g. `evaluate --folds 5`")
+            folds, words = int(words[at + 1]), words[:at] + words[at + 2:]
+        self.session.evaluate(list(words) or None, folds)
+
     def do_stop(self, arg: str) -> None:
         """stop: stop recording or running."""
         self.session.stop()

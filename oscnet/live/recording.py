@@ -49,12 +49,17 @@ class Recording:
         def send_values(self) -> None: ...
         def stop_running(self) -> None: ...
         def output_index(self, ref: OutputRef) -> int: ...
+        def _dtw_delete(self, gesture: int | None) -> None: ...
+        def stop_dtw_recording(self) -> None: ...
 
     def start_recording(self) -> None:
         """Start a new recording round; running stops first."""
         with self._lock:
             if self.running:
                 self.stop_running()
+                log.warning("recording right after running: the outputs' current values are the models' "
+                            "last answers, and they become the labels; set them (`outputs …`) first if "
+                            "that is not what you mean")
             if not self.recording:
                 self._state.round += 1
                 self.recording = True
@@ -73,8 +78,11 @@ class Recording:
                          f"{len(self.examples)} in all.")
 
     def stop(self) -> None:
-        """Stop recording or running, whichever is on."""
+        """Stop recording (a gesture too) or running, whichever is on."""
         with self._lock:
+            if self._state.dtw is not None and self._state.dtw.matcher.recording is not None:
+                self.stop_dtw_recording()
+                return
             if self.recording:
                 self.stop_recording()
             elif self.running:
@@ -102,11 +110,18 @@ class Recording:
 
     def delete_all(self) -> None:
         with self._lock:
+            if self._state.dtw is not None:
+                self._dtw_delete(None)
+                return
             n = self.examples.delete_all()
             self._status(f"Deleted all {n} examples.")
 
     def delete_examples_for_output(self, ref: OutputRef) -> None:
+        """Delete one output's examples (in a DTW project: one gesture's, numbered 1..N)."""
         with self._lock:
+            if self._state.dtw is not None:
+                self._dtw_delete(self._state.dtw.gesture_index(ref))
+                return
             k = self.output_index(ref)
             n = self.examples.clear_output(k)
             self._status(f"Deleted {n} examples of {self.config.outputs[k].name}.")

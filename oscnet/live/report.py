@@ -46,6 +46,11 @@ def status_report(session: Session) -> str:
             model = session.model_name(k) if session.models[k] is not None else f"{spec.name} (untrained)"
             switches = " ".join(f"{what} {'on' if flags[k] else 'off'}" for what, flags in
                                 (("record", session.record_on), ("run", session.run_on), ("train", session.train_on)))
+            if spec.is_dtw and session._state.dtw is not None:
+                counts = [len(e) for e in session._state.dtw.matcher.store.examples]
+                gestures = ", ".join(f"{name} {n}" for name, n in zip(spec.gestures, counts))
+                lines.append(f"  {k + 1}. {spec.name}: {spec.describe()}; examples per gesture: {gestures}")
+                continue
             recipe, options = spec.training(c.recipe, c.options)
             learner = recipe + "".join(f" {key}={value}" for key, value in options.items())
             lines.append(f"  {k + 1}. {model}: {spec.describe()}, {learner}, value {session.values[k]:g}, "

@@ -49,7 +49,7 @@ class Runner:
             return self.spec.finish(float(h[0]) * self.out_range + self.out_base), None
         total = h.sum()
         distribution = h / total if total > 0 else np.full(len(h), 1.0 / len(h))
-        return float(np.argmax(h) + 1), distribution
+        return self.spec.class_value(distribution), distribution
 
 
 class LearnerRunner:
@@ -66,5 +66,5 @@ class LearnerRunner:
         out = self.model.predict(inputs[self.select])
         if not self.classifier:
             return self.spec.finish(float(out)), None
-        # Weka's classifyInstance: the first largest probability (class numbers start at 1)
-        return float(np.argmax(out) + 1), np.asarray(out, dtype=np.float64)
+        distribution = np.asarray(out, dtype=np.float64)
+        return self.spec.class_value(distribution), distribution

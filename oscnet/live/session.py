@@ -19,32 +19,31 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from oscnet.errors import OscnetError
 from oscnet.live.editing import Editing, OutputRef
 from oscnet.live.files import ProjectFiles
+from oscnet.live.gestures import Gestures
 from oscnet.live.recording import Recording
-from oscnet.live.state import LiveState, selected_inputs
-from oscnet.live.trainer import Trainer, TrainJob, TrainResult
+from oscnet.live.state import LiveState
+from oscnet.live.trainer import Trainer
+from oscnet.live.training import DONE_TRAINING, Training
 from oscnet.nn.model import Model
 from oscnet.osc.problems import Problems
 from oscnet.osc.sender import Sender
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
 from oscnet.project.folder import Autosaver, is_project, load_project
-from oscnet.recipes import check_options
 
 log = logging.getLogger("oscnet.live.session")
 
-DONE_TRAINING = "/wekinator/status/done-training"
 
 __all__ = ["DONE_TRAINING", "OutputRef", "Session"]
 
 
-class Session(Editing, Recording, ProjectFiles):
+class Session(Editing, Recording, Training, ProjectFiles, Gestures):
     """Output values, recording/running/training state, examples and models of one live project."""
 
     def __init__(self, config: Config | None = None, *, project_dir: str | Path | None = None,
@@ -213,10 +212,13 @@ class Session(Editing, Recording, ProjectFiles):
             raise OscnetError(f"Mismatch in input length: Expected {n}, received {len(inputs)}")
         self.last_inputs = inputs
         self._arrivals.append(time.monotonic())
-        if self.recording:
-            self._record(inputs)
-        if self.running:
-            self._run(inputs)
+        if self._state.dtw is not None:
+            self._dtw_input(inputs)
+        else:
+            if self.recording:
+                self._record(inputs)
+            if self.running:
+                self._run(inputs)
         self.received += 1  # counted once handled: a waiter then sees its example or outputs
 
     def _record(self, inputs: np.ndarray) -> None:
@@ -257,91 +259,14 @@ class Session(Editing, Recording, ProjectFiles):
         """Send the current output values (Wekinator does when they change by hand)."""
         self.sender.send_floats(self.config.output_address, self.values)
 
-    # --- training -------------------------------------------------------------------------
-
-    def set_training(self, recipe: str | None = None, options: dict[str, Any] | None = None) -> None:
-        """Choose the recipe and/or its options for the next trainings (checked now)."""
-        with self._lock:
-            recipe = recipe or self.config.recipe
-            options = dict(self.config.options if options is None else options)
-            check_options(recipe, options)
-            self.config.recipe, self.config.options = recipe, options
-            self.config_version += 1
-            log.info("training: %s %s", recipe, options)
-
-    def train(self) -> int:
-        """Train every output enabled for training that has examples, in the worker; returns the job id.
-
-        Recording stops first. A train while training restarts it on the examples of now.
-        """
-        with self._lock:
-            if self.recording:
-                self.stop_recording()
-            block = self.examples.block()
-            jobs = []
-            for k, spec in enumerate(self.config.outputs):
-                target = block.outputs[:, k]
-                rows = ~np.isnan(target)
-                if not self.train_on[k] or not rows.any():
-                    continue
-                chosen = selected_inputs(self.config, k)
-                labels = [str(c) for c in range(1, spec.classes + 1)] if spec.is_classifier else None
-                recipe, options = spec.training(self.config.recipe, self.config.options)
-                jobs.append(TrainJob(k, recipe, block.inputs[rows][:, chosen],
-                                     target[rows] - 1 if spec.is_classifier else target[rows],
-                                     [self.config.inputs[i] for i in chosen], spec.name, labels, options))
-            if not jobs:
-                raise OscnetError("cannot train: no output enabled for training has examples; "
-                                  "record some first")
-            restart = self.training_job is not None
-            self._training_inputs = {job.output: selected_inputs(self.config, job.output) for job in jobs}
-            self.training_job = self.trainer.submit(jobs)
-            self.training_progress = (0, len(jobs))
-            self._status("Training..." + (" (restarted)" if restart else ""))
-            return self.training_job
-
-    def cancel_train(self) -> None:
-        with self._lock:
-            if self.training_job is None:
-                raise OscnetError("no training in progress")
-            self.trainer.cancel()
-            self.training_job = None
-            self._status("Training cancelled; the previous models stay.")
-
-    def _progress(self, job_id: int, done: int, total: int) -> None:
-        if job_id == self.training_job:
-            self.training_progress = (done, total)
-
-    def _trained(self, job_id: int, results: list[TrainResult]) -> None:
-        """Called by the trainer's thread: swap in the new models, say so, send done-training."""
-        with self._lock:
-            if job_id != self.training_job or self._closed:
-                return  # superseded or cancelled meanwhile
-            models = list(self.models)
-            failed = []
-            for result in results:
-                k = result.output
-                if result.model is None:
-                    failed.append(f"{self.config.outputs[k].name}: {result.error}")
-                    continue
-                result.model.info.update(version=self.version(k) + 1, input_indexes=self._training_inputs[k])
-                models[k] = result.model
-            self._set_models(models)
-            self.training_job = None
-            if failed:
-                for line in failed:
-                    log.error("training failed for %s", line)
-                self._status(f"Training completed with errors ({len(failed)} of {len(results)} "
-                             "outputs not trained).", logging.WARNING)
-            else:
-                self._status("Training completed.")
-            self.sender.send(DONE_TRAINING)
-
     # --- running --------------------------------------------------------------------------
 
     def start_running(self) -> None:
         """Run the trained models on each input (recording stops first); needs ≥ 1 trained model."""
         with self._lock:
+            if self._state.dtw is not None:
+                self._dtw_start_running()
+                return
             if not any(r is not None for r in self._state.runners):
                 wait = " (wait for the training to finish)" if self.training_job is not None else ""
                 raise OscnetError(f"cannot run: no output has a trained model yet{wait}; record and train first")
@@ -354,6 +279,9 @@ class Session(Editing, Recording, ProjectFiles):
         with self._lock:
             if not self.running:
                 raise OscnetError("not running")
+            if self._state.dtw is not None:
+                self._dtw_stop_running()
+                return
             self.running = False
             self._status("Stopped running.")
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from oscnet.dtw.output import DtwOutput
+from oscnet.dtw.settings import DtwSettings
 from oscnet.errors import OscnetError
 from oscnet.live.runner import LearnerRunner, Runner
 from oscnet.nn.model import Model
@@ -28,7 +30,7 @@ class LiveState:
 
     config: Config
     examples: ExampleStore
-    models: list[Model | None]
+    models: list[Any]  # per output: a network Model, another learner's model, a DtwOutput, or None
     runners: tuple[Runner | LearnerRunner | None, ...]
     values: np.ndarray  # (n_outputs,): the labels of the next examples, or the models' outputs
     record_on: np.ndarray  # (n_outputs,) bool
@@ -38,14 +40,24 @@ class LiveState:
     hard: np.ndarray  # (n_outputs,) bool: clamp recorded labels to [min, max]
     mins: np.ndarray
     maxs: np.ndarray
+    dtw: DtwOutput | None = None  # a DTW project's one output (its examples and matcher)
 
     @classmethod
-    def build(cls, config: Config, examples: ExampleStore, models: Sequence[Model | None]) -> LiveState:
+    def build(cls, config: Config, examples: ExampleStore, models: Sequence[Any]) -> LiveState:
         """A fresh state (switches on, default values); refuses models that do not fit the config."""
         n_out = len(config.outputs)
         if len(models) != n_out:
             raise OscnetError(f"{len(models)} models for {n_out} outputs")
         specs = config.outputs
+        dtw = None
+        if specs[0].is_dtw:
+            dtw = models[0] if isinstance(models[0], DtwOutput) else new_dtw(config)
+            if dtw.matcher.n_gestures != len(specs[0].gestures) or len(dtw.input_names) != len(config.inputs):
+                raise OscnetError(f"the DTW examples have {dtw.matcher.n_gestures} gestures of "
+                                  f"{len(dtw.input_names)} inputs; the config says {len(specs[0].gestures)} "
+                                  f"and {len(config.inputs)}: record them again in a new project")
+            dtw.gesture_names = list(specs[0].gestures)
+            models = [dtw]
         return cls(
             config=config,
             examples=examples,
@@ -59,6 +71,7 @@ class LiveState:
             hard=np.array([s.limits == "hard" and not s.is_classifier for s in specs]),
             mins=np.array([s.min for s in specs]),
             maxs=np.array([s.max for s in specs]),
+            dtw=dtw,
         )
 
     def with_models(self, models: Sequence[Model | None]) -> LiveState:
@@ -70,6 +83,15 @@ class LiveState:
         specs = self.config.outputs
         return replace(self, hard=np.array([s.limits == "hard" and not s.is_classifier for s in specs]),
                        mins=np.array([s.min for s in specs]), maxs=np.array([s.max for s in specs]))
+
+
+def new_dtw(config: Config) -> DtwOutput:
+    """A DTW output with no examples yet, from its config entry."""
+    spec = config.outputs[0]
+    dtw = DtwOutput.new(spec.name, spec.gestures, config.inputs, DtwSettings.from_dict(spec.dtw), spec.threshold)
+    if spec.inputs is not None:
+        dtw.matcher.select_inputs(np.isin(np.arange(len(config.inputs)), spec.inputs))
+    return dtw
 
 
 def selected_inputs(config: Config, k: int) -> list[int]:
@@ -91,6 +113,6 @@ def model_inputs(config: Config, model: Model, k: int) -> list[int]:
 
 def make_runners(config: Config, models: Sequence[Any]) -> tuple[Runner | LearnerRunner | None, ...]:
     """The receive path's runner per output: a network's folded forward pass, or a learner's predict."""
-    return tuple(None if model is None else
+    return tuple(None if model is None or isinstance(model, DtwOutput) else
                  (Runner if isinstance(model, Model) else LearnerRunner)(model, spec, model_inputs(config, model, k))
                  for k, (model, spec) in enumerate(zip(models, config.outputs)))

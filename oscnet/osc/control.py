@@ -12,6 +12,7 @@ from typing import Any
 from oscnet.errors import OscnetError, Unsupported
 
 CONTROL_PREFIX = "/wekinator/control/"
+OSCNET_PREFIX = "/oscnet/control/"  # oscnet's own commands, beside Wekinator's
 
 Args = list[Any]
 Parser = Callable[[Args], tuple[Any, ...]]
@@ -59,6 +60,11 @@ def one_output(args: Args) -> tuple:
     if len(args) != 1 or not is_number(args[0]):
         raise BadArguments(f"needs one output number, received {len(args)} argument(s)")
     return (args[0],)
+
+
+def optional_outputs(args: Args) -> tuple:
+    """Output numbers, or none for every output."""
+    return numbers(args) if args else (None,)
 
 
 def strings(args: Args) -> tuple:
@@ -140,8 +146,10 @@ CONTROL: dict[str, tuple[Parser, Command]] = {
     "runNewProject": (project_path, call("run_new_project")),
     "enablePerformanceMode": (anything, unsupported("performance mode is part of Wekinator's GUI; oscnet has none")),
     "disablePerformanceMode": (anything, unsupported("performance mode is part of Wekinator's GUI; oscnet has none")),
-    "startDtwRecording": (anything, unsupported("DTW (dynamic time warping) projects; oscnet runs neural networks")),
-    "stopDtwRecording": (anything, unsupported("DTW (dynamic time warping) projects; oscnet runs neural networks")),
+    "startDtwRecording": (one_output, call("start_dtw_recording")),
+    "stopDtwRecording": (anything, call("stop_dtw_recording")),
 }
 
-
+OSCNET_CONTROL: dict[str, tuple[Parser, Command]] = {
+    "evaluate": (optional_outputs, call("evaluate")),  # → /oscnet/status/evaluation per output
+}

@@ -18,7 +18,16 @@ from typing import Any, Protocol
 import numpy as np
 
 from oscnet.errors import OscnetError, Unsupported
-from oscnet.osc.control import CONTROL, CONTROL_PREFIX, FILE_ARGUMENT, BadArguments, describe, is_number
+from oscnet.osc.control import (
+    CONTROL,
+    CONTROL_PREFIX,
+    FILE_ARGUMENT,
+    OSCNET_CONTROL,
+    OSCNET_PREFIX,
+    BadArguments,
+    describe,
+    is_number,
+)
 from oscnet.osc.problems import Problems
 from oscnet.osc.wire import NUMBER_TAGS, Malformed, TooManyArguments, messages
 from oscnet.project.config import Config
@@ -161,7 +170,11 @@ class Endpoint:
         if address == session.config.input_address:
             self.handle_inputs(args, tags)
             return
-        entry = CONTROL.get(address[len(CONTROL_PREFIX):]) if address.startswith(CONTROL_PREFIX) else None
+        entry, name = None, ""
+        for prefix, table in ((CONTROL_PREFIX, CONTROL), (OSCNET_PREFIX, OSCNET_CONTROL)):
+            if address.startswith(prefix):
+                name = address[len(prefix):]
+                entry = table.get(name)
         if entry is None:
             session.problems.report("unknown address", f"ignored a message to unknown address {address!r} "
                                     f"(inputs go to {session.config.input_address}, control to "
@@ -172,7 +185,6 @@ class Endpoint:
                                     "(set it to true in the config to obey control messages)")
             return
         parse, method = entry
-        name = address[len(CONTROL_PREFIX):]
         try:
             call_args = parse(args)
             if name in FILE_ARGUMENT and not self.allow_any_path:

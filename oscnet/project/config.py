@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from oscnet.errors import OscnetError
+from oscnet.project.dtw_config import read_dtw_output
 from oscnet.project.outputs import OutputSpec
 from oscnet.recipes import RECIPES, check_options
 
@@ -27,7 +28,7 @@ LIMIT_KEYS = ("max_examples", "max_inputs", "max_datagram")
 SEND_KEYS = ("host", "port", "address")
 TRAINING_KEYS = ("recipe", "options")
 OUTPUT_KEYS = ("name", "type", "min", "max", "limits", "integer", "classes", "distribution", "inputs", "learner",
-               "options")
+               "options", "gestures", "threshold", "settings", "confidence", "unknown")
 
 
 @dataclass
@@ -73,8 +74,12 @@ class Config:
         outputs = []
         for spec in self.outputs:
             entry: dict[str, Any] = {"name": spec.name, "type": spec.type}
-            if spec.is_classifier:
+            if spec.is_dtw:
+                entry.update(gestures=list(spec.gestures), threshold=spec.threshold, settings=dict(spec.dtw))
+            elif spec.is_classifier:
                 entry.update(classes=spec.classes, distribution=spec.distribution)
+                if spec.confidence is not None:
+                    entry.update(confidence=spec.confidence, unknown=spec.unknown)
             else:
                 entry.update(min=spec.min, max=spec.max, limits=spec.limits, integer=spec.integer)
             if spec.inputs is not None:
@@ -230,6 +235,10 @@ class _Reader:
             config.outputs = self.outputs(top["outputs"], config)
         if "recipe" in training:
             config.recipe = self.choice(training["recipe"], "training.recipe", tuple(RECIPES))
+            if "numeric" not in RECIPES[config.recipe].class_types:
+                raise self.fail(training["recipe"], "training.recipe", f"is the learner of continuous outputs, "
+                                f"and {config.recipe} learns classes only: give it to a classifier output "
+                                f"instead (learner: {config.recipe})")
         if "options" in training:
             node = training["options"]
             options = self.value(node)
@@ -291,6 +300,9 @@ class _Reader:
         specs = [self.output(item, f"outputs[{k + 1}]", defaults[k], config.inputs)
                  for k, item in enumerate(node.value)]
         self.all_different(node, "outputs", [s.name for s in specs])
+        if any(s.is_dtw for s in specs) and len(specs) > 1:
+            raise self.fail(node, "outputs", "a project with a dtw output has exactly that one output, as in "
+                            "Wekinator; keep the other outputs in a second project (a second oscnet serve)")
         return specs
 
     def output(self, node: yaml.Node, path: str, default_name: str, inputs: list[str]) -> OutputSpec:
@@ -299,8 +311,14 @@ class _Reader:
         keys = self.mapping(node, path, OUTPUT_KEYS)
         spec = OutputSpec(self.string(keys["name"], f"{path}.name") if "name" in keys else default_name)
         if "type" in keys:
-            spec.type = self.choice(keys["type"], f"{path}.type", ("continuous", "classifier"))  # type: ignore[assignment]
-        only = ("min", "max", "limits", "integer") if spec.is_classifier else ("classes", "distribution")
+            spec.type = self.choice(keys["type"], f"{path}.type", ("continuous", "classifier", "dtw"))  # type: ignore[assignment]
+        if spec.is_dtw:
+            return read_dtw_output(self, spec, node, path, keys, inputs)
+        for key in ("gestures", "threshold", "settings"):
+            if key in keys:
+                raise self.fail(keys[key], f"{path}.{key}", f"applies to a dtw output, not a {spec.type} one")
+        only = ("min", "max", "limits", "integer") if spec.is_classifier else ("classes", "distribution",
+                                                                                "confidence", "unknown")
         for key in only:
             if key in keys:
                 raise self.fail(keys[key], f"{path}.{key}", f"does not apply to a {spec.type} output")
@@ -320,6 +338,12 @@ class _Reader:
             spec.classes = self.integer(keys["classes"], f"{path}.classes", 1, 10_000)
         if "distribution" in keys:
             spec.distribution = self.boolean(keys["distribution"], f"{path}.distribution")
+        if "confidence" in keys:
+            spec.confidence = self.number(keys["confidence"], f"{path}.confidence")
+            if not 0 < spec.confidence <= 1:
+                raise self.fail(keys["confidence"], f"{path}.confidence", "must be a probability above 0, up to 1")
+        if "unknown" in keys:
+            spec.unknown = self.number(keys["unknown"], f"{path}.unknown")
         if "inputs" in keys:
             spec.inputs = self.input_selection(keys["inputs"], f"{path}.inputs", inputs)
         if "options" in keys and "learner" not in keys:

@@ -173,7 +173,8 @@ class Autosaver:
     def _flush(self) -> None:
         config, config_version, models, models_version = self.snapshot()
         n, version = len(self.examples), self.examples.version
-        if self._rows == 0 and n == 0 and (self.directory is None or not self.directory.exists()):
+        nothing = self._rows == 0 and n == 0 and all(m is None or getattr(m, "n_examples", 1) == 0 for m in models)  # (DTW examples are a model)
+        if nothing and (self.directory is None or not self.directory.exists()):
             return  # nothing recorded yet: do not create the folder
         if self.directory is None:
             if self.root is None:

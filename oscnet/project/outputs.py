@@ -10,7 +10,7 @@ import numpy as np
 
 from oscnet.errors import OscnetError
 
-OutputType = Literal["continuous", "classifier"]
+OutputType = Literal["continuous", "classifier", "dtw"]
 Limits = Literal["soft", "hard"]
 
 
@@ -26,7 +26,12 @@ class OutputSpec:
     integer: bool = False
     classes: int = 0  # classifier only: labels 1..classes
     distribution: bool = False  # classifier only: also send /<name> with classes+1 floats
+    confidence: float | None = None  # classifier only: below this probability, send `unknown` instead
+    unknown: float = 0.0  # classifier only: the value sent for "not sure" (Wekinator patches read 0 as none)
     inputs: list[int] | None = field(default=None)
+    gestures: list[str] = field(default_factory=list)  # dtw only: gesture names (matched at /<name>)
+    threshold: float = 5.0  # dtw only: a match needs a distance below this (Wekinator's default)
+    dtw: dict[str, Any] = field(default_factory=dict)  # dtw only: DtwSettings fields (others: defaults)
     learner: str | None = None  # this output's own recipe; None: the default for its type
     options: dict[str, Any] | None = None  # that recipe's options (None: its defaults)
 
@@ -43,10 +48,16 @@ class OutputSpec:
     def is_classifier(self) -> bool:
         return self.type == "classifier"
 
+    @property
+    def is_dtw(self) -> bool:
+        return self.type == "dtw"
+
     def describe(self) -> str:
         """The type in a few words: `continuous 0..1 soft`, `classifier 3 classes`."""
         if self.is_classifier:
             return f"classifier {self.classes} classes" + (" +distribution" if self.distribution else "")
+        if self.is_dtw:
+            return f"dtw {len(self.gestures)} gestures, threshold {self.threshold:g}"
         kind = " integer" if self.integer else ""
         return f"continuous {_num(self.min)}..{_num(self.max)} {self.limits}{kind}"
 
@@ -61,6 +72,14 @@ class OutputSpec:
         if self.integer:
             value = float(math.trunc(value))
         return value
+
+    def class_value(self, distribution: np.ndarray) -> float:
+        """A classifier's value for a class distribution: Weka's first most probable class (1..N),
+        or `unknown` when that class's probability is below `confidence`."""
+        best = int(np.argmax(distribution))
+        if self.confidence is not None and distribution[best] < self.confidence:
+            return self.unknown
+        return float(best + 1)
 
     def check_value(self, value: float, number: int) -> float:
         """A value set by the user (the label of the next examples); classifiers take 1..N only."""

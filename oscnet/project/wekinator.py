@@ -11,9 +11,12 @@ import logging
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from oscnet.dtw.output import DtwOutput
+from oscnet.dtw.wekinator_xml import matcher_from_model, parse_output_config, read_model_file
 from oscnet.errors import OscnetError
 from oscnet.project.arff import ArffData, Attribute, read_arff, write_arff
 from oscnet.project.config import Config
@@ -36,6 +39,7 @@ class Imported:
     config: Config
     examples: ExampleStore
     notes: list[str] = field(default_factory=list)
+    models: list[Any] = field(default_factory=list)  # what comes over trained: a DTW output's examples
 
 
 def _xml(path: Path) -> ET.Element:
@@ -93,8 +97,7 @@ def read_wekinator(folder: str | Path) -> Imported:
             spec = OutputSpec(name, "classifier", classes=_number(node, "numClasses", outputs_path, int),
                               distribution=(node.findtext("isSendingDistribution") or "").strip() == "true")
         elif node.tag == DTW:
-            raise OscnetError(f"{outputs_path}: this is a dynamic time warping (DTW) project; oscnet does not "
-                              "support DTW, only continuous and classifier outputs")
+            return _read_dtw(folder, wekprojs[0], project, inputs_xml, inputs_path, input_names, notes)
         else:
             raise OscnetError(f"{outputs_path}: output {number} has an unknown type <{node.tag}>")
         outputs.append(spec)
@@ -114,7 +117,37 @@ def read_wekinator(folder: str | Path) -> Imported:
     )
     _read_learners(folder, config, notes)
     examples = _read_examples(folder / "current" / "currentData.arff", config, notes)
-    return Imported(config, examples, notes)
+    return Imported(config, examples, notes, [None] * len(outputs))
+
+
+def _read_dtw(folder: Path, wekproj: Path, project: ET.Element, inputs_xml: ET.Element, inputs_path: Path,
+              input_names: list[str], notes: list[str]) -> Imported:
+    """A Wekinator DTW project: its one output, settings, threshold and examples from
+    current/models/model1.xml (where Wekinator reads them; currentData.csv is never read)."""
+    outputs_path, model_path = folder / "outputConfig.xml", folder / "current" / "models" / "model1.xml"
+    if not model_path.is_file():
+        raise OscnetError(f"{model_path} is missing: a DTW project keeps its gestures in current/models/model1.xml")
+    try:
+        output = parse_output_config(outputs_path.read_text(encoding="utf-8"))
+        model = read_model_file(model_path)
+    except OSError as exc:
+        raise OscnetError(f"cannot read {exc.filename}: {exc.strerror}; a DTW project keeps its gestures in "
+                          "current/models/model1.xml") from None
+    if model.n_inputs != len(input_names):
+        raise OscnetError(f"{model_path}: {model.n_inputs} inputs, but inputConfig.xml lists {len(input_names)}")
+    names = output.gesture_names or model.gesture_names
+    dtw = DtwOutput(matcher_from_model(model), list(names), list(input_names), output.name)
+    spec = OutputSpec(output.name, "dtw", gestures=list(names), threshold=model.threshold,
+                      dtw=model.settings.to_dict())
+    if output.gesture_addresses and output.gesture_addresses != ["/" + n for n in names]:
+        notes.append(f"match addresses {', '.join(output.gesture_addresses)} become /<gesture name> in oscnet")
+    config = Config(inputs=input_names, outputs=[spec], name=_text(project, "projectName", wekproj) or folder.name,
+                    receive_port=_number(project, "oscReceivePort", wekproj, int),
+                    input_address=_text(inputs_xml, "oscMessage", inputs_path),
+                    send_host=output.host, send_port=output.port, output_address=output.distances_address)
+    counts = ", ".join(f"{n}: {len(e)}" for n, e in zip(names, dtw.matcher.store.examples))
+    notes.append(f"a DTW project: its examples are the gestures' ({counts}), kept with the output")
+    return Imported(config, ExampleStore(len(input_names), 1), notes, [dtw])
 
 
 def _read_learners(folder: Path, config: Config, notes: list[str]) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from oscnet.dtw.output import RECIPE as DTW
+from oscnet.dtw.output import DtwOutput
 from oscnet.errors import OscnetError
 from oscnet.nn.model import FORMAT, VERSION, Model, write_atomic
 from oscnet.nn.wekatext import weka_text
@@ -91,11 +93,14 @@ def model_from_dict(data: dict[str, Any], source: str = "model") -> Any:
         raise OscnetError(f"{source}: not an oscnet model (no \"format\": \"{FORMAT}\")")
     if "model" not in data:
         return Model.from_dict(data, source)
-    recipe = get(str(data.get("recipe")))
-    if recipe.load is None:
-        raise OscnetError(f"{source}: a {recipe.name} model must hold a network")
+    if data.get("recipe") == DTW:  # a DTW output's gestures and examples
+        loader: Any = DtwOutput.from_dict
+    else:
+        loader = get(str(data.get("recipe"))).load
+    if loader is None:
+        raise OscnetError(f"{source}: a {data.get('recipe')} model must hold a network")
     try:
-        model = recipe.load(data["model"])
+        model = loader(data["model"])
     except OscnetError:
         raise
     except (KeyError, TypeError, ValueError, IndexError) as exc:
