@@ -102,29 +102,79 @@ def train_once(client: socket.socket, target: tuple[str, int], outputs: int, tim
     raise OscnetError(f"no done-training within {timeout:.0f} s")
 
 
-def time_server(folder: Path, workers: int | None, trainings: int, port: int) -> tuple[list[float], float, int]:
-    """(each training's seconds, the warm-up wait, the number of training workers) of one server."""
-    from oscnet.bench.live import start_server
-    from oscnet.live.trainer import default_workers
+class Server:
+    """One `oscnet serve` of a project copy, and the client socket that gets its answers."""
 
-    client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    client.bind(("127.0.0.1", port))
-    env = dict(os.environ)
-    if workers is not None:
-        env["OSCNET_TRAIN_WORKERS"] = str(workers)
-    command = [sys.executable, "-m", "oscnet", "serve", "--project", str(folder), "--headless", "--host", "127.0.0.1",
-               "--port", str(port + 1 if port else 0), "--send-host", "127.0.0.1", "--send-port",
-               str(client.getsockname()[1])]
-    proc, server_port = start_server(command, folder.parent / "server.log", env)
+    def __init__(self, folder: Path, workers: int | None, port: int, policy: str | None) -> None:
+        from oscnet.bench.live import start_server
+        from oscnet.live.trainer import default_workers
+
+        self.client = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.client.bind(("127.0.0.1", port))
+        env = {"OSCNET_TRAIN_WORKERS": str(workers)} if workers is not None else {}
+        if policy:
+            env["OSCNET_TRAIN_POLICY"] = policy
+        self.workers = workers or int(os.environ.get("OSCNET_TRAIN_WORKERS") or default_workers())
+        command = [sys.executable, "-m", "oscnet", "serve", "--project", str(folder), "--headless",
+                   "--host", "127.0.0.1", "--port", str(port + 1 if port else 0),
+                   "--send-host", "127.0.0.1", "--send-port", str(self.client.getsockname()[1])]
+        self.proc, server_port = start_server(command, folder.parent / f"{folder.name}.log", env)
+        self.target = ("127.0.0.1", server_port)
+        self.times: list[float] = []
+        self.cpu: list[float] = []
+
+    def train(self, outputs: int) -> None:
+        """One timed training, and the CPU time the server and its workers spent on it."""
+        before = cpu_seconds(self.proc.pid)
+        self.times.append(train_once(self.client, self.target, outputs))
+        self.cpu.append(cpu_seconds(self.proc.pid) - before)
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.client.close()
+
+
+def busy_loops(n: int, policy: str | None) -> float:
+    """The machine's parallelism now, for processes of the workers' priority: n fixed busy loops one
+    after another, over the same n at once (n = a perfectly parallel machine; 1 = none)."""
+    import subprocess
+
+    from oscnet.bench.startup import child_env
+
+    code = f"from oscnet.live.worker import lower_priority; lower_priority({policy or 'idle'!r}); sum(range(10**7))"
+    command, env = [sys.executable, "-c", code], child_env()
+    start = time.perf_counter()
+    for _ in range(n):
+        subprocess.run(command, env=env, check=True)
+    serial = time.perf_counter() - start
+    start = time.perf_counter()
+    for proc in [subprocess.Popen(command, env=env) for _ in range(n)]:
+        proc.wait()
+    return serial / (time.perf_counter() - start)
+
+
+def time_servers(folder: Path, trainings: int, port: int, policy: str | None) -> tuple[Server, Server, float, list[float]]:
+    """A pool-sized server and a one-worker server, both warm, trained alternately (so background
+    load hits both alike), with the machine's parallelism measured between rounds; returns them,
+    how long the warm-up took and the parallelism figures."""
+    serial_folder = folder.parent / "serial"
+    shutil.copytree(folder, serial_folder)
+    outputs = len(project_jobs(folder))
+    servers = []
     try:
-        waited = wait_idle(proc.pid)
-        outputs = len(project_jobs(folder))
-        times = [train_once(client, ("127.0.0.1", server_port), outputs) for _ in range(trainings)]
+        servers.append(Server(folder, None, port, policy))
+        servers.append(Server(serial_folder, 1, port + 2 if port else 0, policy))
+        waited = max(wait_idle(s.proc.pid) for s in servers)
+        parallelism = []
+        for _ in range(trainings):
+            for server in servers:
+                server.train(outputs)
+            parallelism.append(busy_loops(min(servers[0].workers, outputs), policy))
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-        client.close()
-    return times, waited, workers or int(env.get("OSCNET_TRAIN_WORKERS") or default_workers())
+        for server in servers:
+            server.close()
+    return servers[0], servers[1], waited, parallelism
 
 
 def summary(times: list[float]) -> str:
@@ -147,12 +197,19 @@ def run_project(args: argparse.Namespace) -> int:
             kind = f"{len(job.class_labels)} classes" if job.class_labels else "numeric"
             print(f"  output {job.output + 1} {job.class_name}: {job.recipe} {job.options or ''}, "
                   f"{len(job.target)} examples x {job.inputs.shape[1]} inputs, {kind}")
-        parallel, waited, n = time_server(folder, None, args.trainings, args.port)
-        print(f"oscnet serve, {n} training workers (warm after {waited:.1f} s): {summary(parallel)}")
-        serial, _, _ = time_server(folder, 1, args.trainings, args.port + 2 if args.port else 0)
-        print(f"oscnet serve, 1 training worker (outputs one after another): {summary(serial)}")
+        pool, one, waited, parallelism = time_servers(folder, args.trainings, args.port, args.train_policy)
+        parallel, serial, n = pool.times, one.times, pool.workers
+        print(f"two servers, both warm after {waited:.1f} s, trained alternately {args.trainings} times each "
+              f"(training workers: {args.train_policy or 'idle'} policy):")
+        print(f"  oscnet serve, {n} training workers: {summary(parallel)}; "
+              f"CPU per training {statistics.median(pool.cpu):.3f} s")
+        print(f"  oscnet serve, 1 training worker (outputs one after another): {summary(serial)}; "
+              f"CPU per training {statistics.median(one.cpu):.3f} s")
         speedup = statistics.median(serial[1:] or serial) / statistics.median(parallel[1:] or parallel)
-        print(f"parallel speed-up (medians): {speedup:.2f}x with {min(n, len(jobs))} of {len(jobs)} outputs at once")
+        at_once = min(n, len(jobs))
+        print(f"parallel speed-up (medians): {speedup:.2f}x with {at_once} of {len(jobs)} outputs at once; the "
+              f"machine meanwhile ran {at_once} busy loops of the workers' priority {statistics.median(parallelism):.2f}x "
+              f"faster at once than one after another (the most any training could gain; {at_once}x on idle cores)")
         missing = weka_available()
         if missing:
             print(f"Weka 3.6: not measured ({missing})")
