@@ -66,7 +66,7 @@ def test_the_light_tables_equal_the_registry():
     from oscnet.cli.recipes_help import RECIPE_NAMES
     from oscnet.recipes import RECIPES
 
-    assert RECIPE_NAMES == tuple(RECIPES)
+    assert tuple(RECIPES) == RECIPE_NAMES
     assert cli_mnist.NETWORK_RECIPES == mnist.NETWORK_RECIPES
     assert cli_mnist.DEFAULT_MIRROR == mnist.DEFAULT_MIRROR
 

@@ -62,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--training-timeout", type=float, default=120.0, metavar="S",
                         help="give up waiting for the training under inputs after S seconds (default 120)")
     parser.add_argument("--train-policy", choices=["idle", "batch", "normal"],
-                        help="how the training workers yield the CPU: SCHED_IDLE (the default), SCHED_BATCH, or "
-                             "normal priority (each with nice +10 but normal)")
+                        help="how the training workers yield the CPU: SCHED_BATCH (the default), SCHED_IDLE, or "
+                             "normal priority (the first two with nice +10)")
     parser.add_argument("--port", type=int, default=0, metavar="BASE", help="UDP ports BASE (the client), BASE+1 "
                         "(the echo), BASE+2 (oscnet); default: any free ports")
     parser.set_defaults(func=bench_live)
@@ -254,7 +254,7 @@ def bench_live(args: argparse.Namespace) -> int:
     print(f"oscnet bench live: /wek/inputs → /wek/outputs round trip over UDP on 127.0.0.1, "
           f"{N_INPUTS} inputs, {N_OUTPUTS} outputs (weka, hidden i), {args.seconds:g} s per rate; "
           f"{args.load} busy processes beside, {os.cpu_count()} cores; training workers: "
-          f"{args.train_policy or 'idle'} policy")
+          f"{args.train_policy or 'batch'} policy")
     print(f"{'rate/s':>7}  {'server':<16} {'sent':>6} {'lost':>5} {'median ms':>10} {'p99 ms':>8}")
     for (name, rate), phase in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         print(f"{rate:7.0f}  {name:<16} {phase.sent:6d} {phase.lost:5d} {phase.ms(50):10.3f} {phase.ms(99):8.3f}")

@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=0, metavar="BASE", help="--project: UDP ports from BASE (the client "
                    "BASE, the server BASE+1; the serial run BASE+2, BASE+3); default any free ports")
     p.add_argument("--train-policy", choices=["idle", "batch", "normal"], help="--project: how the training "
-                   "workers yield the CPU (default: idle, SCHED_IDLE)")
+                   "workers yield the CPU (default: batch, SCHED_BATCH)")
     p.add_argument("--reference-epochs", type=int, default=2,
                    help="epochs for the plain-numpy reference loop (it is ~150x slower)")
     p.set_defaults(func=run)

@@ -142,7 +142,7 @@ def busy_loops(n: int, policy: str | None) -> float:
 
     from oscnet.bench.startup import child_env
 
-    code = f"from oscnet.live.worker import lower_priority; lower_priority({policy or 'idle'!r}); sum(range(10**7))"
+    code = f"from oscnet.live.worker import lower_priority; lower_priority({policy or 'batch'!r}); sum(range(10**7))"
     command, env = [sys.executable, "-c", code], child_env()
     start = time.perf_counter()
     for _ in range(n):
@@ -200,7 +200,7 @@ def run_project(args: argparse.Namespace) -> int:
         pool, one, waited, parallelism = time_servers(folder, args.trainings, args.port, args.train_policy)
         parallel, serial, n = pool.times, one.times, pool.workers
         print(f"two servers, both warm after {waited:.1f} s, trained alternately {args.trainings} times each "
-              f"(training workers: {args.train_policy or 'idle'} policy):")
+              f"(training workers: {args.train_policy or 'batch'} policy):")
         print(f"  oscnet serve, {n} training workers: {summary(parallel)}; "
               f"CPU per training {statistics.median(pool.cpu):.3f} s")
         print(f"  oscnet serve, 1 training worker (outputs one after another): {summary(serial)}; "

@@ -113,7 +113,7 @@ class Trainer:
         self._spare_thread: threading.Thread | None = None
         self._parent_warmed = self._closed = False
         self._next_id = self._submits = 0
-        self.priority = ""  # what the workers did to yield the CPU, e.g. "SCHED_IDLE, nice +10"
+        self.priority = ""  # what the workers did to yield the CPU, e.g. "SCHED_BATCH, nice +10"
         self.ready = threading.Event()  # set while every slot has a warm worker and the spare is warm
         self._threads = [threading.Thread(target=self._slot, args=(k,), name=f"oscnet-trainer-{k}", daemon=True)
                          for k in range(self.size)]
@@ -272,7 +272,7 @@ class Trainer:
         with self._cond:
             self._warm[slot] = True
             self.priority = self.priority or worker.priority
-            if not (self._spare or self._spare_thread or self._closed):
+            if all(self._warm) and not (self._spare or self._spare_thread or self._closed):  # after the slots
                 self._spare_thread = threading.Thread(target=self._make_spare, name="oscnet-spare", daemon=True)
                 self._spare_thread.start()
             self._update_ready()

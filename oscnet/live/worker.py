@@ -3,9 +3,13 @@
 The worker is `python -m oscnet.live.trainer FD` (see trainer.py for why not multiprocessing),
 talking JSON over the socket FD it inherits; arrays travel as base64 of their float64 bytes,
 so nothing is pickled in either direction. Its first act, before numpy is imported, is to
-lower its priority, so training only ever gets the CPU the performance leaves: on Linux the
-SCHED_IDLE policy (it runs only when a core has nothing else to do), else SCHED_BATCH, and a
-nice value of +10 everywhere. Its numeric libraries run one thread each: the trainer runs one
+lower its priority, so training takes the CPU only as the performance leaves it: on Linux the
+SCHED_BATCH policy (a waking receive thread is never kept waiting behind it) and everywhere a nice
+value of +10 (under full load, a worker gets about a tenth of a core beside a busy program).
+SCHED_IDLE ($OSCNET_TRAIN_POLICY=idle) would yield even more, but measured with two busy
+programs beside the server on two cores (`oscnet bench live --load 2`), it starved the training
+outright: not done after 2 minutes, where SCHED_BATCH took 18 s; with no load, round trips during
+training were no better (p99 at 1 kHz 7-9 ms vs 4-6 ms, on a shared machine). Its numeric libraries run one thread each: the trainer runs one
 worker per core. Then it warms up: every recipe trains a tiny model once (numba's compiled
 code loaded from its disk cache, lazy imports done), so the first training on stage runs as
 fast as the tenth; the tiny models go back to the parent with "ready" so that it warms its
@@ -33,7 +37,7 @@ from typing import Any
 
 log = logging.getLogger("oscnet.live.trainer")
 
-POLICY_ENV = "OSCNET_TRAIN_POLICY"  # idle (the default), batch or normal: how workers yield the CPU
+POLICY_ENV = "OSCNET_TRAIN_POLICY"  # batch (the default), idle or normal: how workers yield the CPU
 NICE = 10
 ONE_THREAD = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS")
 
@@ -73,8 +77,8 @@ def unpack(data: bytes) -> dict[str, Any]:
 # --- the worker's side ------------------------------------------------------------------------
 
 def lower_priority(policy: str | None = None) -> str:
-    """Yield the CPU to everything else; returns what was done, e.g. "SCHED_IDLE, nice +10"."""
-    policy = policy or os.environ.get(POLICY_ENV, "idle")
+    """Yield the CPU to the performance; returns what was done, e.g. "SCHED_BATCH, nice +10"."""
+    policy = policy or os.environ.get(POLICY_ENV, "batch")
     done = []
     if policy in ("idle", "batch") and hasattr(os, "sched_setscheduler"):
         for name in ("SCHED_IDLE", "SCHED_BATCH")[0 if policy == "idle" else 1:]:
@@ -108,7 +112,8 @@ def warm_models() -> list[dict[str, Any]]:
         try:
             if hasattr(module, "warm_up"):
                 module.warm_up()
-            for options in [{}, *WARM_OPTIONS.get(name, [])]:
+            quick = {"epochs": 1} if any(o.name == "epochs" for o in recipe.options) else {}
+            for options in [quick, *WARM_OPTIONS.get(name, [])]:
                 for kind in recipe.class_types:
                     labels = ["1", "2"] if kind == "nominal" else None
                     model = fit_model(name, x, nominal if labels else numeric, ["a", "b"], "c", labels, options)
