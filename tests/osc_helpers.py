@@ -58,6 +58,7 @@ class Patch:
         session, listener, endpoint = self.server.session, self.server.listener, self.server.endpoint
         self.sender.send_floats(session.config.input_address, [0.0] * len(session.config.inputs))
         wait_until(lambda: endpoint.datagrams >= self.sender.sent, what="the server to catch up")
+        wait_until(lambda: endpoint.pending == 0, what="the file commands to finish")
         wait_until(lambda: listener.count >= session.sender.sent, what="the listener to catch up")
 
 

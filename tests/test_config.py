@@ -70,6 +70,7 @@ def test_counts_give_wekinators_names_from_the_addresses():
     ("training:\n  recipe: batch\n  options: {epochs: five}\n", 3, ["epochs", "whole number"]),
     ("training:\n  recipe: svn\n", 2, ["weka or seed or batch"]),
     ("training:\n  recipe: svm\n", 2, ["learns classes only", "learner: svm"]),
+    ("training:\n  options: &o {hidden: i}\n  recipe: *o\n", 3, ["YAML aliases (*name) are not allowed"]),
     ("inputs: [a, b\n", 2, ["not valid YAML"]),
     ("send:\n  address: wek/outputs\n", 2, ["send.address", "starting with /"]),
 ])

@@ -36,7 +36,9 @@ from oscnet.recipes.evaluation import (
     cv_folds,
     evaluate_training,
 )
-from oscnet.recipes.evaluation_text import cli_text, fixed, matrix, rounded, short_id
+from oscnet.recipes.evaluation_text import cli_text, matrix, short_id
+from oscnet.recipes.wekaformat import double_to_string as rounded
+from oscnet.recipes.wekaformat import double_to_string_width as fixed
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "weka_learners" / "evaluation"

@@ -281,14 +281,19 @@ def test_run_new_project_loads_a_project_and_runs_it(tmp_path):
         server.patch.control("startRunning")
         wait_until(lambda: server.session.running)
         before = server.outputs_for(0.3, 0.6)
-    with serve(live_config(3, 2), project_dir=tmp_path) as other:  # a different shape: replaced
+    with serve(live_config(3, 2, allow_from=["127.0.0.1"], control=True, max_examples=1000),
+               project_dir=tmp_path) as other:  # a different shape: replaced
         config = Config.load(tmp_path / "project" / "oscnet.yaml")
-        config.send_port = other.listener.port  # the project says where its outputs go
+        config.send_port, config.allow_from, config.max_examples = 9, None, 10**6  # looser, elsewhere
         (tmp_path / "project" / "oscnet.yaml").write_text(config.to_yaml())
         other.patch.control("runNewProject", str(tmp_path / "project"))
         wait_until(lambda: other.session.running, what="the project to run")
         assert len(other.session.examples) == 60
+        # a project loaded over OSC keeps the running policy: outputs still come here, only
+        # 127.0.0.1 may send, the example limit stays
         assert other.outputs_for(0.3, 0.6) == pytest.approx(before, abs=1e-6)
+        c = other.session.config
+        assert (c.allow_from, c.max_examples, c.send_port) == (["127.0.0.1"], 1000, other.listener.port)
 
 
 @pytest.mark.parametrize("name, args", [("enablePerformanceMode", []), ("disablePerformanceMode", [])])

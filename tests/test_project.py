@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 from osc_helpers import wait_until
@@ -10,7 +12,7 @@ from oscnet.errors import OscnetError
 from oscnet.live.session import Session
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
-from oscnet.project.folder import Autosaver, load_project, save_project
+from oscnet.project.folder import Autosaver, is_project, load_project, save_project
 from oscnet.project.outputs import OutputSpec
 from oscnet.recipes import fit_model
 
@@ -117,3 +119,67 @@ def test_a_killed_server_loses_at_most_the_last_moment_of_recording(tmp_path):
         proc.send_signal(signal.SIGKILL)  # no chance to save on the way out
         proc.wait()
     assert load_project(tmp_path / "p").examples.block().inputs[:, 0].tolist() == list(range(50))
+
+
+def test_two_sessions_never_share_a_project_folder(tmp_path):
+    (tmp_path / "p").mkdir()
+    config = Config.default(2, 1)
+    with Session(config, project_dir=tmp_path / "p"), \
+            pytest.raises(OscnetError, match=r"another oscnet \(process \d+\) is using"):
+        Session(config, project_dir=tmp_path / "p")
+    Session(config, project_dir=tmp_path / "p").close()  # free again once the first has stopped
+
+
+def test_a_full_disk_never_leaves_half_a_row_or_a_duplicate(tmp_path, monkeypatch):
+    """The disk fills in the middle of an append: the file is cut back to whole rows, and the next
+    flush (the disk has room again) writes each example exactly once."""
+    import oscnet.project.folder as folder
+
+    examples = ExampleStore(2, 1)
+    saver = folder.Autosaver(examples, lambda: (Config.default(2, 1), 1, [None], 1), tmp_path / "p")
+    for k in range(5):
+        examples.add(1, 0.0, np.array([k, k]), np.array([0.5]))
+    saver.flush()
+    real_write, calls = os.write, []
+
+    def full_disk(fd, data):
+        calls.append(len(data))
+        if len(calls) == 1:
+            real_write(fd, data[: len(data) // 2])  # half the rows reach the disk, then no room
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    for k in range(5, 10):
+        examples.add(1, 0.0, np.array([k, k]), np.array([0.5]))
+    monkeypatch.setattr(folder.os, "write", full_disk)
+    saver.flush()
+    assert saver.failures == 1 and "No space left" in saver.last_error
+    saver.flush()
+    monkeypatch.undo()
+    kept = ExampleStore.from_csv((tmp_path / "p" / "examples.csv").read_text(), 2, 1)
+    assert kept.block().inputs[:, 0].tolist() == list(range(10))
+
+
+def test_a_symlinked_models_folder_is_never_written_through(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "output-1.json").write_text("not oscnet's")
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "models").symlink_to(elsewhere)
+    with pytest.raises(OscnetError, match="is a symbolic link"):
+        save_project(tmp_path / "p", Config.default(2, 1), ExampleStore(2, 1), [None])
+    assert (elsewhere / "output-1.json").read_text() == "not oscnet's"
+
+
+def test_a_project_folder_deleted_while_serving_is_written_again(tmp_path):
+    import shutil
+
+    examples = ExampleStore(2, 1)
+    saver = Autosaver(examples, lambda: (Config.default(2, 1), 1, [None], 1), tmp_path / "p")
+    examples.add(1, 0.0, np.array([1.0, 2.0]), np.array([0.5]))
+    saver.flush()
+    shutil.rmtree(tmp_path / "p")
+    examples.add(1, 0.0, np.array([3.0, 4.0]), np.array([0.5]))
+    saver.flush()
+    assert is_project(tmp_path / "p")
+    assert len(load_project(tmp_path / "p").examples) == 2

@@ -24,7 +24,7 @@ from weka_learner_fixtures import (
 from oscnet.errors import OscnetError
 from oscnet.recipes import naive_bayes as nb
 from oscnet.recipes.naive_bayes import normal_probability
-from oscnet.recipes.weka_stats import weka_fixed
+from oscnet.recipes.wekaformat import double_to_string as weka_fixed
 
 INDEX = load_index("naive_bayes")
 IDS = [e["name"] for e in INDEX]

@@ -6,6 +6,7 @@ real subprocess.
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import socket
@@ -19,11 +20,13 @@ import numpy as np
 import pytest
 from osc_helpers import live_config, record_linear, serve, wait_until
 
+from oscnet.errors import OscnetError
 from oscnet.live.demo import Listener
 from oscnet.live.report import status_report
 from oscnet.osc.sender import Sender
 from oscnet.project.config import Config
 from oscnet.project.folder import load_project
+from oscnet.project.outputs import OutputSpec
 from oscnet.testing import DatagramFuzzer, blast, bundle, message, stream
 
 OSCNET = [sys.executable, "-m", "oscnet"]
@@ -294,3 +297,149 @@ def test_a_hundred_thousand_hostile_datagrams_break_nothing(tmp_path):
         listener.close()
         sock.close()
     assert not any("Traceback" in line or "internal error" in line for line in errors), "".join(errors[-20:])
+
+
+def test_osc_file_names_never_overwrite_the_projects_own_files(tmp_path):
+    """saveModelToFile over OSC could replace the recorded examples or the config (both are inside
+    the project folder): the performer's examples are sacred, so only model files may be named."""
+    project = tmp_path / "project"
+    with serve(project_dir=project, autosave=True) as server:
+        record_linear(server, 30)
+        server.session.train()
+        server.session.wait_training()
+        server.session.save()
+        before = {name: (project / name).read_bytes() for name in ("examples.csv", "oscnet.yaml")}
+        (project / "notes.json").write_text('{"mine": true}')
+        for name in ("examples.csv", "oscnet.yaml", "models/output-1.json", "notes.json", "model.txt"):
+            server.patch.control("saveModelToFile", 1, name)
+        server.patch.control("saveModelToFile", 1, "backup.json")  # a new model file: fine
+        server.patch.sync()
+        assert server.session.problems.counts["path refused"] == 5
+        wait_until((project / "backup.json").exists, what="the model file")
+        assert {name: (project / name).read_bytes() for name in before} == before
+        assert (project / "notes.json").read_text() == '{"mine": true}'
+
+
+def test_without_a_project_folder_osc_names_no_file_at_all(tmp_path, monkeypatch):
+    """Before a project folder exists, names used to resolve from the current folder (a sender
+    overwrote files in a home folder): now they are refused, saying how to get a folder."""
+    monkeypatch.chdir(tmp_path)
+    with serve(live_config()) as server:
+        record_linear(server, 20)
+        server.session.train()
+        server.session.wait_training()
+        server.patch.control("saveModelToFile", 1, "innocent.json")
+        server.patch.control("runNewProject", str(tmp_path))
+        server.patch.sync()
+        assert server.session.problems.counts["path refused"] == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_huge_values_never_stop_the_outputs_nor_the_autosave(tmp_path):
+    """Two inputs of ±1.7e308 (finite doubles) and a train: the model's numbers overflow, yet the
+    outputs keep coming (clipped to float32's range) and later examples still reach the disk."""
+
+    project = tmp_path / "p"
+    with serve(project_dir=project, autosave=True) as server:
+        patch, session = server.patch, server.session
+        patch.control("startRecording")
+        for x in ([1.7e308, -1.7e308], [0.1, 0.2], [-1.7e308, 1.7e308]):
+            patch.control("outputs", 0.5)
+            patch.inputs(*x)
+        patch.control("stopRecording")
+        patch.sync()
+        session.train()
+        session.wait_training()
+        patch.control("startRunning")
+        patch.sync()
+        assert len(server.outputs_for(0.3, 0.3)) == 1  # a value, not silence
+        patch.control("stopRunning")
+        patch.control("startRecording")
+        for k in range(50):
+            patch.inputs(k / 50, 0.5)
+        patch.control("stopRecording")
+        patch.sync()
+        session.autosaver.flush()
+        rows = (project / "examples.csv").read_text().strip().splitlines()
+        assert len(rows) == 1 + 53  # header, then every example
+        assert session.autosaver.failures == 0
+    with pytest.raises(OscnetError, match="within ±3.4e38"):
+        OutputSpec("o").check_value(1e39, 1)
+
+
+def test_an_autosave_that_fails_keeps_trying_and_says_so(tmp_path):
+    """Any error while saving (here a model whose numbers JSON cannot hold) is caught, counted and
+    shown in `status`; the thread stays alive, and the next good save goes through."""
+    from oscnet.project.examples import ExampleStore
+    from oscnet.project.folder import Autosaver
+
+    config, examples = Config.default(2, 1), ExampleStore(2, 1)
+    broken = [True]
+
+    def snapshot():
+        if broken[0]:
+            raise ValueError("Out of range float values are not JSON compliant")
+        return config, 1, [None], 1
+
+    examples.add(1, 0.0, np.array([0.1, 0.2]), np.array([0.5]))
+    saver = Autosaver(examples, snapshot, tmp_path / "p", interval=0.05).start()
+    try:
+        wait_until(lambda: saver.failures >= 2, what="two failed tries")
+        assert "Out of range float" in saver.last_error and saver._thread.is_alive()
+        broken[0] = False
+        wait_until(lambda: saver.failures == 0, what="a good save")
+        assert (tmp_path / "p" / "examples.csv").read_text().count("\n") == 2
+    finally:
+        saver.close()
+
+
+def test_small_holes_are_closed(tmp_path):
+    """Findings of the attack round, each in one line: an ::ffff: allow_from entry matches its IPv4
+    sender; --listen :PORT means this machine only; a non-UTF-8 config names its line."""
+    from oscnet.cli.live import _listen_address
+    from oscnet.osc.endpoint import _sender_allowed
+
+    config = live_config(allow_from=["::ffff:127.0.0.1"])
+    assert _sender_allowed("127.0.0.1", config.allowed_networks())
+    class Args:
+        listen, host, port = ":6448", None, None
+    assert _listen_address(Args()) == ("127.0.0.1", 6448)
+    (tmp_path / "c.yaml").write_bytes(b"inputs: 2\noutputs: 1\nname: caf\xe9\n")
+    with pytest.raises(OscnetError, match="line 3: not UTF-8"):
+        Config.load(tmp_path / "c.yaml")
+
+
+def test_nan_control_arguments_and_odd_names_are_refused_cleanly(tmp_path):
+    with serve(project_dir=tmp_path / "proj", autosave=True) as server:
+        record_linear(server, 10)
+        server.session.save()
+        os.mkfifo(tmp_path / "proj" / "pipe.json")
+        server.patch.control("outputs", float("nan"))
+        server.patch.control("setOutputNames", "two\nlines")
+        server.patch.control("loadModelFromFile", 1, "pipe.json")  # would block the receive thread
+        server.patch.sync()
+        counts = server.session.problems.counts
+        assert counts["bad control message"] == 1 and counts["refused command"] == 1
+        assert counts["path refused"] == 1 and counts["internal error"] == 0
+        assert server.session.config.outputs[0].name == "outputs-1"
+
+
+def test_a_patch_looping_on_save_model_cannot_fill_the_disk(tmp_path):
+    with serve(project_dir=tmp_path / "p", autosave=True) as server:
+        record_linear(server, 10)
+        server.session.train()
+        server.session.wait_training()
+        for k in range(200):
+            server.patch.control("saveModelToFile", 1, f"copy-{k}.json")
+        server.patch.sync()
+        assert server.session.problems.counts["rate limited"] >= 190
+    assert len(list((tmp_path / "p").glob("copy-*.json"))) <= 10
+
+
+def test_a_model_file_nested_too_deep_is_refused_not_a_traceback(tmp_path):
+    from oscnet.recipes import load_model
+
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(OscnetError, match="nested too deep"):
+        load_model(path)

@@ -251,3 +251,13 @@ def test_import_keeps_each_outputs_learner_options_and_inputs_from_its_model_fil
         one, two = session.config.outputs
         assert (one.learner, one.options, one.inputs) == ("linear", {"E": 2, "S": 1, "C": True}, [1])
         assert (two.learner, two.options) == ("knn", {"K": 3})
+
+
+def test_import_never_writes_a_project_that_will_not_open(tmp_path):
+    """A Wekinator project with a port oscnet cannot listen on (70000): the import says so, and
+    writes nothing, instead of a folder that `oscnet serve --project` would refuse later."""
+    (tmp_path / "w").mkdir()
+    source = _wekinator_folder(tmp_path / "w", NUMERIC_OUT.replace("<outputPort>9000", "<outputPort>70000"))
+    result = oscnet("import", str(source), "--to", str(tmp_path / "p"))
+    assert result.returncode == 2 and "port" in result.stderr and "import again" in result.stderr
+    assert not (tmp_path / "p").exists()

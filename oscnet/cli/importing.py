@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import, then say what was carried over and what was not."""
+    from oscnet.project.config import Config
     from oscnet.project.folder import is_project, save_project
     from oscnet.project.wekinator import read_wekinator
 
@@ -35,6 +36,11 @@ def run_import(args: argparse.Namespace) -> int:
     target = Path(args.to) if args.to else Path(f"{Path(args.source).resolve().name}-oscnet")
     if is_project(target) and not args.force:
         raise OscnetError(f"{target} already holds an oscnet project; choose another --to or add --force")
+    try:  # what oscnet writes must open again: check the config as `serve --project` will read it
+        Config.from_yaml(config.to_yaml(), f"the config made from {args.source}")
+    except OscnetError as exc:
+        raise OscnetError(f"{exc}; the Wekinator project has a value oscnet cannot use: fix it in "
+                          "Wekinator (or in its XML files) and import again") from None
     save_project(target, config, imported.examples, imported.models)
     counts = ", ".join(f"{o.name}: {imported.examples.count_for_output(k)}" for k, o in enumerate(config.outputs))
     print(f"imported {config.name!r}: {len(config.inputs)} inputs, {len(config.outputs)} outputs, "

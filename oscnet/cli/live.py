@@ -7,6 +7,7 @@ import logging
 import signal
 import sys
 import threading
+from typing import Any
 
 from oscnet.errors import OscnetError
 
@@ -59,6 +60,8 @@ def serve_command(args: argparse.Namespace) -> int:
                           "(or give a new folder)")
     config = Config.load(args.config) if args.config else Config.default()
     signal.signal(signal.SIGTERM, _interrupt)
+    if hasattr(signal, "SIGHUP"):  # the terminal closed: save on the way out, as for SIGTERM
+        signal.signal(signal.SIGHUP, _interrupt)
     with Session(config, project_dir=Path(args.project) if args.project else None).start() as session:
         if args.send_host or args.send_port:
             session.send_to(args.send_host or session.config.send_host, args.send_port or session.config.send_port)
@@ -67,6 +70,7 @@ def serve_command(args: argparse.Namespace) -> int:
             c = session.config
             print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
                   f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
+            print(_start_report(session), flush=True)
             try:
                 if args.commands:
                     code = run_script(session, args.commands)
@@ -83,6 +87,25 @@ def serve_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _start_report(session: Any) -> str:
+    """What this start loaded, where it saves, and where file names resolve."""
+    from pathlib import Path
+
+    c, saver = session.config, session.autosaver
+    trained = sum(m is not None for m in session.models)
+    what = (f"project {Path(session.project_dir).resolve()}" if session.project_dir else f"a new project ({c.name})")
+    if saver is not None and saver.directory is not None:
+        where = f"autosaved to {saver.directory.resolve()}"
+    elif saver is not None and c.recordings:
+        where = f"autosaved under {Path(c.recordings).resolve()}/session-… from the first example"
+    else:
+        where = "not saved automatically (recordings: null; `save DIR` saves it)"
+    return (f"oscnet: {what}: {len(c.inputs)} inputs, {len(c.outputs)} outputs, {len(session.examples)} "
+            f"examples, {trained} trained models; {where}\n"
+            f"oscnet: folders typed here resolve from {Path.cwd()}; file names sent over OSC stay "
+            "inside the project folder")
+
+
 def _listen_address(args: argparse.Namespace) -> tuple[str | None, int | None]:
     """--listen HOST:PORT (or [v6]:PORT), else --host and --port; None = the config's."""
     if not args.listen:
@@ -92,11 +115,11 @@ def _listen_address(args: argparse.Namespace) -> tuple[str | None, int | None]:
     host, sep, port = args.listen.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise OscnetError(f"--listen {args.listen!r}: write HOST:PORT, e.g. 0.0.0.0:6448 or 127.0.0.1:6448")
-    return host.strip("[]") or "0.0.0.0", int(port)
+    return host.strip("[]") or "127.0.0.1", int(port)  # ":6448" means this machine; say 0.0.0.0 for all
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    """SIGTERM stops like Ctrl-C, so the session closes and the autosave finishes."""
+    """SIGTERM and SIGHUP stop like Ctrl-C, so the session closes and the autosave finishes."""
     raise KeyboardInterrupt
 
 

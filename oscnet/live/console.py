@@ -8,8 +8,10 @@ the first error stops the script.
 from __future__ import annotations
 
 import cmd
+import logging
 import shlex
 import sys
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -18,6 +20,44 @@ from oscnet.live.report import dump_text, inputs_text, status_report, values_tex
 from oscnet.live.session import Session
 
 HISTORY = Path("~/.oscnet_history").expanduser()
+
+
+class _PromptSafe(logging.Handler):
+    """Messages from other threads (training done, bad input…) print above the prompt: the line is
+    cleared, the message written, then the prompt and whatever was half typed are written again."""
+
+    def __init__(self, console: Console, formatter: logging.Formatter | None) -> None:
+        super().__init__()
+        self.console = console
+        self.thread = threading.get_ident()  # the console's thread, which reads the commands
+        self.setFormatter(formatter or logging.Formatter("%(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            import readline
+            typed = readline.get_line_buffer()
+        except ImportError:  # no readline (Windows): still never inside the prompt's line
+            typed = ""
+        out = self.console.stdout
+        if threading.get_ident() == self.thread or not self.console.at_prompt:  # no prompt is showing
+            out.write(self.format(record) + "\n")
+        else:
+            out.write("\r\x1b[K" + self.format(record) + "\n" + self.console.prompt + typed)
+        out.flush()
+
+    @classmethod
+    def install(cls, console: Console) -> list[tuple[logging.Handler, logging.Handler]]:
+        """Swap the root logger's terminal handlers for prompt-safe ones; returns what to undo."""
+        root = logging.getLogger()
+        swapped: list[tuple[logging.Handler, logging.Handler]] = []
+        for handler in list(root.handlers):
+            if isinstance(handler, logging.StreamHandler) and getattr(handler.stream, "isatty", lambda: False)():
+                safe = cls(console, handler.formatter)
+                safe.setLevel(handler.level)
+                root.removeHandler(handler)
+                root.addHandler(safe)
+                swapped.append((safe, handler))
+        return swapped
 
 
 class Console(cmd.Cmd):
@@ -32,6 +72,7 @@ class Console(cmd.Cmd):
         self.session = session
         self.script = script
         self.error: str | None = None  # the error that stopped a script
+        self.at_prompt = True  # waiting at the prompt (messages from other threads redraw it)
         self.line_number = 0
         if script:
             self.use_rawinput = False
@@ -45,6 +86,7 @@ class Console(cmd.Cmd):
         self.stdout.flush()
 
     def precmd(self, line: str) -> str:
+        self.at_prompt = False  # a command runs: messages print as plain lines until it is done
         self.line_number += 1
         line = line.strip()
         if line.startswith("#"):
@@ -63,6 +105,10 @@ class Console(cmd.Cmd):
                 self.error = f"line {self.line_number}: {exc}"
                 return True
             return False
+
+    def postcmd(self, stop: bool, line: str) -> bool:
+        self.at_prompt = True
+        return stop
 
     def emptyline(self) -> bool:
         return False  # cmd's default repeats the last command: never wanted here
@@ -83,9 +129,13 @@ class Console(cmd.Cmd):
         """The command loop; returns 0, or 2 if a script stopped on an error."""
         if not self.script:
             _load_history()
+        swapped = _PromptSafe.install(self) if not self.script else []
         try:
             self.cmdloop()
         finally:
+            for handler, replaced in swapped:
+                logging.getLogger().removeHandler(handler)
+                logging.getLogger().addHandler(replaced)
             if not self.script:
                 _save_history()
         return 2 if self.error else 0

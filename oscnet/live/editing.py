@@ -93,6 +93,9 @@ class Editing:
             raise OscnetError(f"expected {n} {what} names, received {len(names)}")
         if len(set(names)) != n or not all(names):
             raise OscnetError(f"{what} names must be {n} different, non-empty names")
+        odd = next((name for name in names if any(ord(ch) < 32 or ord(ch) == 127 for ch in name)), None)
+        if odd is not None:
+            raise OscnetError(f"{what} name {odd!r} has a control character (a newline?): use plain text")
         return names
 
     def select_inputs(self, ref: OutputRef, inputs: Sequence[OutputRef]) -> None:

@@ -101,18 +101,30 @@ class ProjectFiles:
             if directory is None:
                 raise OscnetError("say where to save: `save DIR`")
             path = save_project(Path(directory).expanduser(), self.config, self.examples, self.models)
-            log.info("saved the project to %s (%d examples)", path, len(self.examples))
+            log.info("saved the project to %s (%d examples)", path.resolve(), len(self.examples))
+            if self.autosaver is not None and self.autosaver.directory != path:
+                # "save as": the session now lives there, so later examples go there too
+                self.autosaver.close()
+                self.autosaver = Autosaver(self.examples, self._snapshot, path, saved=True).start()
+                self.project_dir = path
+                log.info("autosave now goes to %s", path.resolve())
             return path
 
-    def load(self, directory: str | Path) -> None:
+    def load(self, directory: str | Path, keep_policy: bool = False) -> None:
         """Replace this session's project with a saved one; recording and running stop.
 
         The new project is read and checked completely first: if anything refuses, the session
-        keeps its config, examples, models and autosave exactly as they were.
+        keeps its config, examples, models and autosave exactly as they were. keep_policy (a load
+        asked for over the network): the running session's allow_from, control switch, limits
+        and output target stay, whatever the loaded project's config says.
         """
         with self._lock:
             directory = Path(directory).expanduser()
             project = load_project(directory)
+            if keep_policy:
+                c, mine = project.config, self.config
+                c.allow_from, c.control, c.send_host, c.send_port = mine.allow_from, mine.control, mine.send_host, mine.send_port
+                c.max_examples, c.max_inputs, c.max_datagram = mine.max_examples, mine.max_inputs, mine.max_datagram
             state = LiveState.build(project.config, project.examples, project.models)
             self.recording = self.running = False
             if self.training_job is not None:
@@ -140,16 +152,16 @@ class ProjectFiles:
             raise OscnetError(f"the second argument must be CLOSECURRENT, STOPCURRENTLISTENING or "
                               f"KEEPCURRENTRUNNING, not {mode!r}")
         with self._lock:
-            self.load(directory)
+            self.load(directory, keep_policy=True)  # a project sent over OSC cannot loosen the policy
             if any(m is not None for m in self.models):
                 self.start_running()
             else:
                 log.warning("%s has no trained model: record and train before running", directory)
 
-    def folder(self) -> Path:
-        """The project's folder: where OSC may save and load files (the current directory if none)."""
+    def folder(self) -> Path | None:
+        """The project's folder, where OSC may save and load files; None until there is one."""
         if self.project_dir is not None:
             return self.project_dir
         if self.autosaver is not None and self.autosaver.directory is not None:
             return self.autosaver.directory
-        return Path.cwd()
+        return None

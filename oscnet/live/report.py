@@ -56,8 +56,11 @@ def status_report(session: Session) -> str:
             lines.append(f"  {k + 1}. {model}: {spec.describe()}, {learner}, value {session.values[k]:g}, "
                          f"{session.examples.count_for_output(k)} examples; {switches}")
         lines.append(f"bad input: {session.problems.summary()}")
-        if session.autosaver is not None and session.autosaver.directory is not None:
-            lines.append(f"saving to: {session.autosaver.directory}")
+        saver = session.autosaver
+        if saver is not None and saver.failures:
+            lines.append(f"saving to: {saver.directory} — FAILING ({saver.failures} tries): {saver.last_error}")
+        elif saver is not None and saver.directory is not None:
+            lines.append(f"saving to: {saver.directory}")
         return "\n".join(lines)
 
 

@@ -186,19 +186,7 @@ class Model:
     @classmethod
     def load(cls, path: str | os.PathLike) -> Model:
         """Read a model JSON file; a damaged file gives an OscnetError naming the file and line."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise OscnetError(f"cannot read model {path}: {exc.strerror}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise OscnetError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}); "
-                              "the file is damaged: train again or restore a backup") from None
-        if not isinstance(data, dict):
-            raise OscnetError(f"{path}: not an oscnet model")
-        return cls.from_dict(data, str(path))
+        return cls.from_dict(read_model_json(Path(path)), str(path))
 
 
 def _scaling_dict(scaling: Scaling | None) -> dict[str, list[float]] | None:
@@ -242,3 +230,24 @@ def write_atomic(path: Path, text: str) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def read_model_json(path: Path) -> dict[str, Any]:
+    """A model file's JSON object; unreadable, damaged or not-an-object files give an OscnetError
+    that names the file (and the line) and says what to do."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise OscnetError(f"cannot read model {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise OscnetError(f"{path}: not a text file, so not an oscnet model") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise OscnetError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}); "
+                          "the file is damaged: train again or restore a backup") from None
+    except RecursionError:
+        raise OscnetError(f"{path}: nested too deep to be an oscnet model; the file is damaged") from None
+    if not isinstance(data, dict):
+        raise OscnetError(f"{path}: not an oscnet model")
+    return data

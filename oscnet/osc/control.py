@@ -6,6 +6,7 @@ OSC layer sits below it, and any object with these methods can be driven over OS
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -44,7 +45,8 @@ def no_args(args: Args) -> tuple:
 
 def numbers(args: Args) -> tuple:
     """All arguments as numbers (a list of output numbers or of values)."""
-    bad = [f"argument {k + 1} is {describe(a)}" for k, a in enumerate(args) if not is_number(a)]
+    bad = [f"argument {k + 1} is {describe(a)}" for k, a in enumerate(args)
+           if not is_number(a) or not math.isfinite(a)]
     if bad:
         raise BadArguments(f"needs numbers: {bad[0]}")
     return (list(args),)

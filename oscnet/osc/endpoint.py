@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import queue
 import socket
 import threading
+import time
+from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -31,11 +34,13 @@ from oscnet.osc.control import (
 from oscnet.osc.problems import Problems
 from oscnet.osc.wire import NUMBER_TAGS, Malformed, TooManyArguments, messages
 from oscnet.project.config import Config
-from oscnet.project.paths import confine
+from oscnet.project.paths import confine, osc_model_file
 
 log = logging.getLogger("oscnet.osc.endpoint")
 
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
+FILE_COMMANDS_PER_SECOND = 5
+RATE_LIMITED = {*FILE_ARGUMENT, "train", "cancelTrain"}  # costly: a flood of them must not stall the inputs
 Args = list[Any]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -49,7 +54,7 @@ class Target(Protocol):
     @property
     def config(self) -> Config: ...
 
-    def folder(self) -> Path: ...
+    def folder(self) -> Path | None: ...
 
     def receive_inputs(self, inputs: np.ndarray) -> None: ...
 
@@ -75,6 +80,10 @@ class Endpoint:
         self.session = session
         self.allow_any_path = allow_any_path
         self.datagrams = 0  # datagrams handled, good or bad
+        self.pending = 0  # file commands queued for the command thread, not yet done
+        self._file_commands: deque[float] = deque()
+        self._commands: queue.Queue[tuple[str, Any, tuple[Any, ...]] | None] = queue.Queue()
+        self._command_thread = threading.Thread(target=self._command_loop, name="oscnet-commands", daemon=True)
         self._networks_for: Config | None = None
         self._networks: list | None = None
         host = session.config.receive_host if host is None else host
@@ -102,12 +111,16 @@ class Endpoint:
         """Start the receive thread (once; later calls do nothing)."""
         if self._thread.ident is None:
             self._thread.start()
+            self._command_thread.start()
         return self
 
     def close(self) -> None:
         self._closed.set()
         if self._thread.is_alive():
             self._thread.join(timeout=5)
+        if self._command_thread.is_alive():
+            self._commands.put(None)
+            self._command_thread.join(timeout=60)
         self.sock.close()
 
     def __enter__(self) -> Endpoint:
@@ -188,19 +201,61 @@ class Endpoint:
         try:
             call_args = parse(args)
             if name in FILE_ARGUMENT and not self.allow_any_path:
-                k = FILE_ARGUMENT[name]
-                call_args = (*call_args[:k], confine(call_args[k], self.session.folder()), *call_args[k + 1:])
+                k, folder = FILE_ARGUMENT[name], self.session.folder()
+                if name == "runNewProject":
+                    if folder is None:
+                        raise OscnetError("OSC may name folders only inside a project folder, and this session "
+                                          "has none yet: start it with `oscnet serve --project DIR`")
+                    checked = confine(call_args[k], folder)
+                else:
+                    checked = osc_model_file(call_args[k], folder, writing=name == "saveModelToFile")
+                call_args = (*call_args[:k], checked, *call_args[k + 1:])
         except BadArguments as exc:
             session.problems.report("bad control message", f"ignored {address}: {exc}")
             return
         except OscnetError as exc:
             session.problems.report("path refused", f"ignored {address}: {exc}")
             return
+        if name in RATE_LIMITED and not self._file_command_allowed():
+            session.problems.report("rate limited", f"ignored {address}: more than {FILE_COMMANDS_PER_SECOND} "
+                                    "file or training commands in a second (a loop in the patch?)")
+            return
+        if name in FILE_ARGUMENT:  # reading or writing files: off the receive thread, one at a time
+            self.pending += 1
+            self._commands.put((address, method, call_args))
+            return
+        self._run_command(address, method, call_args)
+
+    def _run_command(self, address: str, method: Any, call_args: tuple[Any, ...]) -> None:
         try:
-            method(session, *call_args)
+            method(self.session, *call_args)
         except OscnetError as exc:
             kind = "unsupported" if isinstance(exc, Unsupported) else "refused command"
-            session.problems.report(kind, f"{address}: {exc}")
+            self.session.problems.report(kind, f"{address}: {exc}")
+
+    def _command_loop(self) -> None:
+        """The thread for commands that touch files (a project load can take seconds)."""
+        while True:
+            item = self._commands.get()
+            if item is None:
+                return
+            try:
+                self._run_command(*item)
+            except Exception as exc:  # a bug must not stop the performance
+                self.session.problems.report("internal error", f"internal error in {item[0]}: {exc!r}", logging.ERROR)
+            finally:
+                self.pending -= 1
+
+    def _file_command_allowed(self) -> bool:
+        """At most FILE_COMMANDS_PER_SECOND commands that touch files: a patch looping on
+        saveModelToFile must not fill the disk (or the log)."""
+        now = time.monotonic()
+        while self._file_commands and now - self._file_commands[0] > 1.0:
+            self._file_commands.popleft()
+        if len(self._file_commands) >= FILE_COMMANDS_PER_SECOND:
+            return False
+        self._file_commands.append(now)
+        return True
 
     def handle_inputs(self, args: Args, tags: str | None = None) -> None:
         """Numbers of any OSC numeric type (f, i, d, h) become float64; anything else, NaN and inf are refused."""

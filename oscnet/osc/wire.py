@@ -30,9 +30,17 @@ def padded(text: str) -> bytes:
     return data + b"\0" * (-len(data) % 4)
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def float_message(address: str, values: Sequence[float] | np.ndarray) -> bytes:
-    """An OSC message of float32 arguments (what /wek/outputs carries): the receive path's encoder."""
-    return padded(address) + padded("," + "f" * len(values)) + struct.pack(f">{len(values)}f", *values)
+    """An OSC message of float32 arguments (what /wek/outputs carries): the receive path's encoder.
+    A value beyond float32's range is sent as the largest float32 of its sign (never an error)."""
+    try:
+        data = struct.pack(f">{len(values)}f", *values)
+    except OverflowError:  # rare: clip, rather than stop every /wek/outputs message
+        data = np.clip(np.asarray(values, dtype=np.float64), -FLOAT32_MAX, FLOAT32_MAX).astype(">f4").tobytes()
+    return padded(address) + padded("," + "f" * len(values)) + data
 
 
 def message(address: str, *args: Any) -> bytes:

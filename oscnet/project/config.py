@@ -19,6 +19,7 @@ import yaml
 from oscnet.errors import OscnetError
 from oscnet.project.dtw_config import read_dtw_output
 from oscnet.project.outputs import OutputSpec
+from oscnet.project.yaml_text import compose_yaml
 from oscnet.recipes import RECIPES, check_options
 
 TOP_KEYS = ("name", "inputs", "outputs", "receive", "send", "training", "recordings",
@@ -57,7 +58,14 @@ class Config:
         """`allow_from` as networks (a plain address is a /32 or /128), or None for anyone."""
         if self.allow_from is None:
             return None
-        return [ipaddress.ip_network(entry, strict=False) for entry in self.allow_from]
+        networks = []
+        for entry in self.allow_from:
+            network = ipaddress.ip_network(entry, strict=False)
+            if isinstance(network, ipaddress.IPv6Network) and network.prefixlen >= 96 and \
+                    network.network_address.ipv4_mapped is not None:  # ::ffff:a.b.c.d is a.b.c.d
+                network = ipaddress.ip_network(f"{network.network_address.ipv4_mapped}/{network.prefixlen - 96}")
+            networks.append(network)
+        return networks
 
     @classmethod
     def default(cls, n_inputs: int = 5, n_outputs: int = 5) -> Config:
@@ -108,13 +116,7 @@ class Config:
     @classmethod
     def from_yaml(cls, text: str, source: str = "config") -> Config:
         """Parse and check YAML text; any problem raises OscnetError naming source, line and key."""
-        try:
-            root = yaml.compose(text, Loader=yaml.SafeLoader)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f", line {mark.line + 1}" if mark else ""
-            problem = getattr(exc, "problem", None) or str(exc)
-            raise OscnetError(f"{source}{where}: not valid YAML ({problem}); fix the file") from None
+        root = compose_yaml(text, source)
         return _Reader(source).config(root)
 
     @classmethod
@@ -125,6 +127,10 @@ class Config:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise OscnetError(f"cannot read config {path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            raise OscnetError(f"{path}, line {line}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x}); "
+                              "save the config as UTF-8") from None
         return cls.from_yaml(text, str(path))
 
 

@@ -12,17 +12,23 @@ from a background thread while a session records.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+if sys.platform != "win32":
+    import fcntl
 
 from oscnet.errors import OscnetError
-from oscnet.nn.model import Model, write_atomic
+from oscnet.nn.model import FILE_MODE, Model, write_atomic
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
 from oscnet.recipes import load_model, save_model
@@ -32,6 +38,7 @@ log = logging.getLogger(__name__)
 CONFIG_FILE = "oscnet.yaml"
 EXAMPLES_FILE = "examples.csv"
 MODELS_DIR = "models"
+LOCK_FILE = ".oscnet.lock"
 
 
 @dataclass
@@ -65,8 +72,13 @@ def save_project(directory: str | Path, config: Config, examples: ExampleStore,
     return directory
 
 
-def save_models(directory: Path, models: list[Model | None]) -> None:
-    """Write every trained model and delete files of outputs that have none (or no longer exist)."""
+def save_models(directory: Path, models: list[Any]) -> None:
+    """Write every trained model and delete files of outputs that have none (or no longer exist).
+
+    A `models` that is a symbolic link is refused: oscnet writes and deletes only its own files."""
+    if (directory / MODELS_DIR).is_symlink():
+        raise OscnetError(f"{directory / MODELS_DIR} is a symbolic link; oscnet writes and deletes model "
+                          "files only in a real folder of the project: replace the link with a folder")
     keep = set()
     for k, model in enumerate(models):
         path = model_path(directory, k)
@@ -78,6 +90,51 @@ def save_models(directory: Path, models: list[Model | None]) -> None:
         for stale in folder.glob("output-*.json"):
             if stale.name not in keep:
                 stale.unlink()
+
+
+class ProjectLock:
+    """An exclusive lock on a project folder (`.oscnet.lock`, flock), held while a session keeps it."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / LOCK_FILE
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        try:
+            if sys.platform != "win32":  # (Windows has no flock: no lock there)
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.read(self.fd, 32).decode(errors="replace").strip() or "?"
+            os.close(self.fd)
+            raise OscnetError(f"another oscnet (process {holder}) is using {directory}: stop it, or give this "
+                              "one another folder") from None
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, str(os.getpid()).encode())
+
+    def release(self) -> None:
+        with contextlib.suppress(OSError):
+            if sys.platform != "win32":
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+
+
+def append_rows(path: Path, rows: str) -> None:
+    """Append whole CSV rows, or nothing: on any error (a full disk) the file is cut back to its
+    size before, so a retry never duplicates rows or leaves half a line. Unbuffered, so nothing
+    is left to be written later by a buffer."""
+    data = rows.encode("utf-8")
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            done = 0
+            while done < len(data):
+                done += os.write(fd, data[done:])
+            os.fsync(fd)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, size)
+            raise
+    finally:
+        os.close(fd)
 
 
 def load_project(directory: str | Path) -> Project:
@@ -145,8 +202,15 @@ class Autosaver:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="oscnet-autosave", daemon=True)
         self._failed_at = -1e9
+        self.failures = 0  # flushes failed in a row (status shows them)
+        self._lock: ProjectLock | None = None
+        self.last_error: str | None = None
 
     def start(self) -> Autosaver:
+        """Start saving; a folder that another oscnet keeps is refused (two servers, one folder,
+        would overwrite each other's examples)."""
+        if self.directory is not None and self.directory.is_dir():
+            self._lock = ProjectLock(self.directory)
         self._thread.start()
         return self
 
@@ -156,6 +220,9 @@ class Autosaver:
         if self._thread.is_alive():
             self._thread.join(timeout=10)
         self.flush()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def _run(self) -> None:
         while not self._stop.wait(self.interval):
@@ -165,22 +232,30 @@ class Autosaver:
         """Write whatever changed since the last flush; disk errors are logged, never raised."""
         try:
             self._flush()
-        except (OSError, OscnetError) as exc:
+            self.failures, self.last_error = 0, None
+        except Exception as exc:  # the autosave thread must never die: every failure is retried
+            self.failures += 1
+            self.last_error = f"{type(exc).__name__}: {exc}" if not isinstance(exc, (OSError, OscnetError)) else str(exc)
             if time.monotonic() - self._failed_at > 10:  # say it, but not every half second
-                log.error("autosave to %s failed: %s; free some space or fix permissions", self.directory, exc)
+                log.error("autosave to %s failed (%d times): %s; free some space or fix permissions; "
+                          "oscnet keeps trying", self.directory, self.failures, self.last_error)
                 self._failed_at = time.monotonic()
 
     def _flush(self) -> None:
         config, config_version, models, models_version = self.snapshot()
         n, version = len(self.examples), self.examples.version
-        nothing = self._rows == 0 and n == 0 and all(m is None or getattr(m, "n_examples", 1) == 0 for m in models)  # (DTW examples are a model)
+        # (a DTW output's examples are its model)
+        nothing = self._rows == 0 and n == 0 and all(m is None or getattr(m, "n_examples", 1) == 0 for m in models)
         if nothing and (self.directory is None or not self.directory.exists()):
             return  # nothing recorded yet: do not create the folder
         if self.directory is None:
             if self.root is None:
                 return
             self.directory = claim_recordings_folder(self.root)
+            self._lock = ProjectLock(self.directory)
             log.info("recording to %s", self.directory)
+        if not self.directory.is_dir():  # deleted while serving: everything is written again
+            self._config_version = self._models_version = -1
         path = self.directory / EXAMPLES_FILE
         rewrite = version != self._examples_version or not path.exists()
         if config_version != self._config_version or not (self.directory / CONFIG_FILE).exists():
@@ -191,10 +266,7 @@ class Autosaver:
             header = self.examples.csv_header(config.inputs, [o.name for o in config.outputs])
             write_atomic(path, header + self.examples.csv_rows(0, n))
         elif n != self._rows:
-            with open(path, "a", encoding="utf-8", newline="\n") as f:
-                f.write(self.examples.csv_rows(self._rows, n))
-                f.flush()
-                os.fsync(f.fileno())
+            append_rows(path, self.examples.csv_rows(self._rows, n))
         self._rows, self._examples_version = n, version
         if models_version != self._models_version:
             save_models(self.directory, models)

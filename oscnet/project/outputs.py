@@ -83,8 +83,9 @@ class OutputSpec:
 
     def check_value(self, value: float, number: int) -> float:
         """A value set by the user (the label of the next examples); classifiers take 1..N only."""
-        if not math.isfinite(value):
-            raise OscnetError(f"output {number} ({self.name}) cannot be {value}: send a finite number")
+        if not math.isfinite(value) or abs(value) > 3.4e38:
+            raise OscnetError(f"output {number} ({self.name}) cannot be {value}: send a finite number "
+                              "within ±3.4e38 (what an OSC float holds)")
         if self.is_classifier and (value != int(value) or not 1 <= value <= self.classes):
             raise OscnetError(f"output {number} ({self.name}) is a classifier with {self.classes} "
                               f"classes: its value must be a whole number 1..{self.classes}, not {value:g}")

@@ -19,7 +19,7 @@ import numpy as np
 from oscnet.dtw.output import RECIPE as DTW
 from oscnet.dtw.output import DtwOutput
 from oscnet.errors import OscnetError
-from oscnet.nn.model import FORMAT, VERSION, Model, write_atomic
+from oscnet.nn.model import FORMAT, VERSION, Model, read_model_json, write_atomic
 from oscnet.nn.wekatext import weka_text
 from oscnet.recipes import adaboost, batch, j48, knn, linear, naive_bayes, seed, stump, svm, weka
 from oscnet.recipes.base import Option, Recipe
@@ -103,7 +103,7 @@ def model_from_dict(data: dict[str, Any], source: str = "model") -> Any:
         model = loader(data["model"])
     except OscnetError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError) as exc:
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError) as exc:
         raise OscnetError(f"{source}: the model file is damaged ({type(exc).__name__}: {exc}); "
                           "train it again or restore a backup") from None
     model.info = dict(data.get("info") or {})
@@ -125,15 +125,7 @@ def save_model(model: Any, path: str | os.PathLike[str]) -> Path:
 def load_model(path: str | os.PathLike[str]) -> Any:
     """Read any learner's model file; a damaged file names the file and the line."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise OscnetError(f"cannot read model {path}: {exc.strerror}") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise OscnetError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg}); "
-                          "the file is damaged: train again or restore a backup") from None
+    data = read_model_json(path)
     return model_from_dict(data, str(path))
 
 

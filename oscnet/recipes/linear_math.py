@@ -33,7 +33,7 @@ from fractions import Fraction
 import numba
 import numpy as np
 
-from oscnet.nn.wekatext import java_double
+from oscnet.recipes.wekaformat import double_to_string as _weka_plain
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -308,29 +308,3 @@ def weka_number(value: float, width: int = 12, after: int = 4) -> str:
     return "".join(field)
 
 
-def _weka_plain(value: float, after: int) -> str:
-    """Utils.doubleToString(value, afterDecimalPoint): round half up on |value|, at most `after`
-    decimals, no trailing zeros; Java's Double.toString once |value * 10^after| >= 2^63."""
-    scaled = value * 10.0 ** after
-    if not abs(scaled) < 9.223372036854776e18:  # also NaN and infinities
-        return java_double(value)
-    precise = int(scaled + 0.5) if scaled > 0 else -int(abs(scaled) + 0.5)
-    chars = list(str(precise))
-    if after == 0:
-        return "".join(chars)
-    dot = len(chars) - after
-    while (precise < 0 and dot < 1) or dot < 0:
-        chars.insert(1 if precise < 0 else 0, "0")
-        dot += 1
-    chars.insert(dot, ".")
-    if precise < 0 and chars[1] == ".":
-        chars.insert(1, "0")
-    elif chars[0] == ".":
-        chars.insert(0, "0")
-    i = len(chars) - 1
-    while i > dot and chars[i] == "0":
-        chars[i] = " "
-        i -= 1
-    if chars[i] == ".":
-        chars[i] = " "
-    return "".join(chars).strip()

@@ -54,8 +54,8 @@ from oscnet.recipes.weka_stats import (
     ERFC_S,
     MAXLOG,
     SQRTH,
-    weka_fixed,
 )
+from oscnet.recipes.wekaformat import double_to_string as weka_fixed
 
 NAME = "naive_bayes"
 CLASS_TYPES = ("nominal",)

@@ -22,6 +22,7 @@ from numba import njit
 
 from oscnet.errors import OscnetError
 from oscnet.nn.wekatext import java_double
+from oscnet.recipes.wekaformat import double_to_string
 
 __all__ = [
     "SMALL",
@@ -179,25 +180,6 @@ def round_double(value: float, digits: int) -> float:
     """weka.core.Utils.roundDouble: Math.round(value * 10^digits) / 10^digits."""
     mask = 10.0 ** digits
     return java_round(value * mask) / mask
-
-
-def double_to_string(value: float, digits: int) -> str:
-    """weka.core.Utils.doubleToString(value, digits): rounded to ``digits`` decimals (halves
-    away from zero, via a long), trailing zeros and a trailing point dropped; numbers too big
-    for a long print as Java's Double.toString."""
-    temp = value * 10.0 ** digits
-    if not abs(temp) < 9.223372036854775807e18:
-        return java_double(value)
-    precision = int(temp + 0.5) if temp > 0 else -int(abs(temp) + 0.5)
-    text = str(precision)
-    if digits == 0:
-        return text
-    negative = precision < 0
-    body = text[1:] if negative else text
-    body = body.rjust(digits + 1, "0") if len(body) <= digits else body
-    whole, frac = body[:-digits], body[-digits:]
-    frac = frac.rstrip("0")
-    return ("-" if negative else "") + whole + ("." + frac if frac else "")
 
 
 def check_options(options: dict[str, Any] | None, known: dict[str, tuple[type, Any, str]],

@@ -1,6 +1,6 @@
 """Pieces of Weka 3.6's own arithmetic.
 
-* `weka_fixed`: weka.core.Utils.doubleToString(value, decimals), trimmed: round half away from
+* (Weka's Utils.doubleToString is `wekaformat.double_to_string`): round half away from
   zero to that many decimals, drop trailing zeros and a trailing point, Java's Double.toString
   for values too large for a long. Weka's model texts print numbers with it.
 * The Cephes coefficients (public-domain numbers) of the rational approximations of erf and
@@ -8,10 +8,6 @@
 """
 
 from __future__ import annotations
-
-import math
-
-from oscnet.nn.wekatext import java_double
 
 # The Cephes coefficients Weka's Statistics uses (public-domain numbers).
 ERF_T = (9.604973739870516, 90.02601972038427, 2232.005345946843, 7003.325141128051, 55592.30130103949)
@@ -28,29 +24,3 @@ SQRTH = 0.7071067811865476
 MAXLOG = 709.782712893384
 
 
-def weka_fixed(value: float, decimals: int) -> str:
-    """Weka's Utils.doubleToString(value, decimals), trimmed: half away from zero, no trailing zeros."""
-    temp = value * math.pow(10.0, decimals)
-    if not abs(temp) < 9.223372036854776e18:
-        return java_double(value)
-    whole = int(temp + 0.5) if temp > 0 else -int(abs(temp) + 0.5)
-    text = str(whole)
-    if decimals == 0:
-        return text
-    dot = len(text) - decimals
-    while (whole < 0 and dot < 1) or dot < 0:
-        text = text[:1] + "0" + text[1:] if whole < 0 else "0" + text
-        dot += 1
-    text = text[:dot] + "." + text[dot:]
-    if whole < 0 and text[1] == ".":
-        text = text[:1] + "0" + text[1:]
-    elif text[0] == ".":
-        text = "0" + text
-    chars = list(text)
-    pos = len(chars) - 1
-    while pos > dot and chars[pos] == "0":
-        chars[pos] = " "
-        pos -= 1
-    if chars[pos] == ".":
-        chars[pos] = " "
-    return "".join(chars).strip()
