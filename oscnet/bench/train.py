@@ -15,10 +15,6 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
 
 WEKA_JAR = Path("/usr/share/java/weka.jar")
 
@@ -50,16 +46,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def bench_data(rows: int, inputs: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """A smooth numeric target of `inputs` random inputs, fixed by the seed."""
-    import numpy as np
-
-    rng = np.random.default_rng(seed)
-    x = rng.random((rows, inputs))
-    y = np.sin(3 * x[:, 0]) + x[:, 1:].sum(axis=1) * 0.2 + 0.05 * rng.standard_normal(rows)
-    return x, y
-
-
 def weka_build_seconds(arff: Path, epochs: int) -> float | None:
     """Weka's own "Time taken to build model", or None when java or weka.jar is absent."""
     if not (shutil.which("java") and WEKA_JAR.exists()):
@@ -84,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     args.epochs = args.epochs or 500
     import numpy as np
 
+    from oscnet.bench.train_recipes import bench_data
     from oscnet.project.arff import ArffData, Attribute, write_arff
     from oscnet.recipes.weka import WekaOptions, train_weka, warm_up
 

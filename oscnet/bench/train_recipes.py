@@ -20,16 +20,27 @@ from oscnet.bench.weka_timing import quote_options, time_weka, weka_available, w
 from oscnet.live.worker import ONE_THREAD
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from oscnet.live.trainer import TrainJob
 
 SLOW_BUILD = 5.0  # seconds: a learner this slow is built once more, not --repeat times
+
+
+def bench_data(rows: int, inputs: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth numeric target of `inputs` random inputs, fixed by the seed."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    x = rng.random((rows, inputs))
+    y = np.sin(3 * x[:, 0]) + x[:, 1:].sum(axis=1) * 0.2 + 0.05 * rng.standard_normal(rows)
+    return x, y
 
 
 def recipe_job(recipe: str, rows: int, inputs: int, epochs: int | None) -> TrainJob:
     """The bench data for a recipe, as the training worker gets it."""
     import numpy as np
 
-    from oscnet.bench.train import bench_data
     from oscnet.live.trainer import TrainJob
     from oscnet.recipes import get
 
