@@ -45,6 +45,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--runs", type=int, default=9, help="runs of each command; medians are reported (default 9)")
     p.add_argument("--data", metavar="ARFF", help="the data for `oscnet train` (default: a 10-row, 3-input table, "
                    "tests/fixtures/weka/data/tiny.arff)")
+    p.add_argument("--port", type=int, default=0, metavar="PORT", help="UDP port for `oscnet serve` (and PORT+1 "
+                   "for its outputs); default any free port")
     p.set_defaults(func=run)
 
 
@@ -66,6 +68,24 @@ def timed_run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({done.returncode}): {done.stderr.strip()[-500:]}")
     return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def timed_serve(folder: Path, port: int, env: dict[str, str]) -> float:
+    """Wall seconds from starting `oscnet serve` to its "listening" line (then it is stopped)."""
+    command = [sys.executable, "-m", "oscnet", "serve", "--project", str(folder), "--headless", "--host",
+               "127.0.0.1", "--port", str(port), "--send-host", "127.0.0.1", "--send-port", str(port + 1 if port else 9)]
+    start = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    wall = time.perf_counter() - start
+    proc.terminate()
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    if "listening" not in line:
+        raise SystemExit(f"oscnet serve did not start: {line.strip()!r}")
+    return wall
 
 
 def heaviest_imports(command: list[str], env: dict[str, str], n: int = 4) -> str:
@@ -99,9 +119,11 @@ def run(args: argparse.Namespace) -> int:
         for command in commands.values():
             timed_run(command, env)  # warm the disk caches; not counted
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+        serve: list[float] = []
         for _ in range(args.runs):  # interleaved, so a burst of load hits every command alike
             for name, command in commands.items():
                 times[name].append(timed_run(command, env))
+            serve.append(timed_serve(Path(tmp) / "project", args.port, env))
         notes = {name: heaviest_imports(command, env) for name, command in commands.items()}
     reference = next(iter(times))
     ref_wall = statistics.median(w for w, _ in times[reference])
@@ -113,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         print(f"{name:<28} {wall * 1e3:8.0f} {cpu * 1e3:8.0f} {wall / ref_wall:10.2f} {cpu / ref_cpu:9.2f}")
+    wall = statistics.median(serve)
+    print(f"{'oscnet serve → listening':<28} {wall * 1e3:8.0f} {'':>8} {wall / ref_wall:10.2f}  (its training "
+          "workers then warm up in the background)")
     for name, note in notes.items():
         print(f"  {name}: {note}")
     return 0
