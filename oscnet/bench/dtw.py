@@ -17,12 +17,12 @@ import argparse
 import logging
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # imported where used: `oscnet --help` imports no numpy
+    import numpy as np
 
-from oscnet.dtw.matcher import DtwMatcher
-from oscnet.dtw.search import warm_up
-from oscnet.dtw.settings import Downsample, DtwSettings
+    from oscnet.dtw.settings import DtwSettings
 
 
 @dataclass
@@ -50,6 +50,8 @@ class BenchResult:
 
 def _gesture(rng: np.random.Generator, n: int) -> np.ndarray:
     """A smooth random 2-D curve of n points in [0, 1]^2 (a few sine components per axis)."""
+    import numpy as np
+
     t = np.linspace(0, 1, n)[:, None]
     freq = rng.uniform(0.5, 3, (1, 2, 3))
     phase = rng.uniform(0, 2 * np.pi, (1, 2, 3))
@@ -59,6 +61,8 @@ def _gesture(rng: np.random.Generator, n: int) -> np.ndarray:
 
 def _resample(shape: np.ndarray, n: int) -> np.ndarray:
     """The curve (m, 2) performed faster or slower: n points by linear interpolation."""
+    import numpy as np
+
     old, new = np.linspace(0, 1, len(shape)), np.linspace(0, 1, n)
     return np.column_stack([np.interp(new, old, shape[:, k]) for k in range(shape.shape[1])])
 
@@ -67,6 +71,12 @@ def run(gesture_counts: tuple[int, ...] = (3, 10, 30), examples: int = 5, points
         rate_hz: float = 100.0, inputs: int = 3000, settings: DtwSettings | None = None,
         seed: int = 0) -> list[BenchResult]:
     """Time `push` for each number of gestures; settings default to Wekinator's defaults."""
+    import numpy as np
+
+    from oscnet.dtw.matcher import DtwMatcher
+    from oscnet.dtw.search import warm_up
+    from oscnet.dtw.settings import DtwSettings
+
     warm_up()
     settings = settings or DtwSettings()
     label = settings.downsample.value.lower()
@@ -156,6 +166,8 @@ def live_loss(n_gestures: int = 10, rate_hz: float = 1000.0, seconds: float = 3.
 def main(seconds: float = 3.0) -> None:
     """Print the default-settings numbers, then NO_DOWNSAMPLING ones (every input matched against
     ~100-point examples over windows of 5 to ~110 points: Wekinator's most expensive setting)."""
+    from oscnet.dtw.settings import Downsample, DtwSettings
+
     for result in run():
         print(result.line())
     for result in run(gesture_counts=(3, 10), settings=DtwSettings(downsample=Downsample.NO_DOWNSAMPLING),

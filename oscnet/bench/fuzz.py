@@ -6,11 +6,6 @@ import argparse
 import socket
 import time
 
-from oscnet.live.session import Session
-from oscnet.osc.endpoint import Endpoint
-from oscnet.project.config import Config
-from oscnet.testing import DatagramFuzzer, blast, stream
-
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `oscnet bench fuzz`."""
@@ -23,6 +18,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Record while a seeded fuzzer sends; report speed, rejections, crashes and lost examples."""
+    from oscnet.live.session import Session
+    from oscnet.osc.endpoint import Endpoint
+    from oscnet.project.config import Config
+    from oscnet.testing import DatagramFuzzer, blast, stream
+
     config = Config.default(5, 2)
     config.receive_port, config.send_port, config.recordings = 0, 9, None  # outputs go nowhere
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)

@@ -9,6 +9,7 @@ keeps order); the loss is inputs sent minus answers received.
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import select
 import socket
@@ -18,11 +19,12 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from oscnet.errors import OscnetError
-from oscnet.osc.wire import float_message
+
+if TYPE_CHECKING:  # imported where used: `oscnet --help` imports no numpy
+    import numpy as np
 
 N_INPUTS, N_OUTPUTS, N_EXAMPLES = 10, 5, 2000
 
@@ -35,7 +37,7 @@ from pythonosc.udp_client import SimpleUDPClient
 client = SimpleUDPClient("127.0.0.1", int(sys.argv[1]))
 dispatcher = Dispatcher()
 dispatcher.map("/wek/inputs", lambda address, *args: client.send_message("/wek/outputs", list(args)))
-server = BlockingOSCUDPServer(("127.0.0.1", 0), dispatcher)
+server = BlockingOSCUDPServer(("127.0.0.1", int(sys.argv[2])), dispatcher)
 print("listening on UDP 127.0.0.1:%d" % server.server_address[1], flush=True)
 server.serve_forever()
 """
@@ -55,6 +57,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "live", help="input → output round trip of `oscnet serve` vs a bare python-osc echo, and during training")
     parser.add_argument("--seconds", type=float, default=2.0, help="length of each measured phase (default 2)")
     parser.add_argument("--rates", default="100,1000,5000", help="input messages per second (default 100,1000,5000)")
+    parser.add_argument("--load", type=int, default=0, metavar="N",
+                        help="run N busy processes (a python loop each) beside the servers, as other programs on stage")
+    parser.add_argument("--training-timeout", type=float, default=120.0, metavar="S",
+                        help="give up waiting for the training under inputs after S seconds (default 120)")
+    parser.add_argument("--train-policy", choices=["idle", "batch", "normal"],
+                        help="how the training workers yield the CPU: SCHED_BATCH (the default), SCHED_IDLE, or "
+                             "normal priority (the first two with nice +10)")
+    parser.add_argument("--port", type=int, default=0, metavar="BASE", help="UDP ports BASE (the client), BASE+1 "
+                        "(the echo), BASE+2 (oscnet); default: any free ports")
     parser.set_defaults(func=bench_live)
 
 
@@ -65,22 +76,29 @@ class Phase:
     sent: int
     rtts: np.ndarray
     seconds: float
+    finished: bool = True  # until_done_training: done-training arrived
 
     @property
     def lost(self) -> int:
         return self.sent - len(self.rtts)
 
     def ms(self, q: float) -> float:
+        import numpy as np
+
         return float(np.percentile(self.rtts, q) * 1e3) if len(self.rtts) else float("nan")
 
 
 class Client:
     """The patch side: one socket sends inputs, another receives answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        import numpy as np
+
+        from oscnet.osc.wire import float_message
+
         self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.rx.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-        self.rx.bind(("127.0.0.1", 0))
+        self.rx.bind(("127.0.0.1", port))
         self.rx.setblocking(False)
         self.port = self.rx.getsockname()[1]
         self.tx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -88,6 +106,8 @@ class Client:
         self.inputs = [float_message("/wek/inputs", row) for row in rng.uniform(0, 1, (64, N_INPUTS))]
 
     def control(self, target: tuple[str, int], name: str, *values: float) -> None:
+        from oscnet.osc.wire import float_message
+
         self.tx.sendto(float_message("/wekinator/control/" + name, values), target)
 
     def drain(self) -> list[bytes]:
@@ -99,14 +119,17 @@ class Client:
                 return got
 
     def measure(self, target: tuple[str, int], rate: float, seconds: float,
-                until_done_training: bool = False) -> Phase:
+                until_done_training: bool = False, timeout: float = 60.0) -> Phase:
         """Send inputs at `rate` for `seconds` (or until done-training arrives) and time the answers."""
+        import numpy as np
+
         self.drain()
         interval = 1.0 / rate
         sent: list[float] = []
         answered: list[float] = []
         start = time.perf_counter()
-        end = start + (60.0 if until_done_training else seconds)
+        end = start + (timeout if until_done_training else seconds)
+        finished = not until_done_training
         next_send, stop_sending = start, None
         while True:
             now = time.perf_counter()
@@ -121,7 +144,7 @@ class Client:
                     if data.startswith(b"/wek/outputs\0"):
                         answered.append(arrived)
                     elif data.startswith(b"/wekinator/status/done-training") and until_done_training:
-                        end = min(end, arrived)
+                        end, finished = min(end, arrived), True
             now = time.perf_counter()
             if stop_sending is None and now >= next_send:
                 self.tx.sendto(self.inputs[len(sent) % len(self.inputs)], target)
@@ -130,14 +153,18 @@ class Client:
                 if next_send < now - 0.05:  # fell behind (slow machine): do not burst to catch up
                     next_send = now
         n = len(answered)
-        return Phase(len(sent), np.array(answered) - np.array(sent[:n]), (stop_sending or end) - start)
+        return Phase(len(sent), np.array(answered) - np.array(sent[:n]), (stop_sending or end) - start, finished)
 
 
-def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen, int]:
-    """Start a server process and read the port it listens on from its first line."""
+def start_server(command: list[str], log: Path, env: dict[str, str] | None = None) -> tuple[subprocess.Popen, int]:
+    """Start a server process (this oscnet first on its path) and read the port it listens on from its first line."""
+    from oscnet.bench.startup import child_env
+
+    environment = child_env()
+    environment.update(env or {})
     with open(log, "w") as errors:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=errors, text=True)
+                                stderr=errors, text=True, env=environment)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     found = re.search(r"UDP 127\.0\.0\.1:(\d+)", line)
@@ -149,6 +176,10 @@ def start_server(command: list[str], log: Path) -> tuple[subprocess.Popen, int]:
 
 def prepare_oscnet(client: Client, target: tuple[str, int]) -> float:
     """Record N_EXAMPLES examples over UDP, train, start running; returns the training time."""
+    import numpy as np
+
+    from oscnet.osc.wire import float_message
+
     rng = np.random.default_rng(1)
     weights = rng.uniform(-1, 1, (N_INPUTS, N_OUTPUTS))
     client.control(target, "startRecording")
@@ -173,46 +204,65 @@ def train(client: Client, target: tuple[str, int]) -> float:
     raise OscnetError("the server did not finish training within 2 minutes")
 
 
+def run_servers(client: Client, servers: dict[str, list[str]], rates: list[float], seconds: float, tmp: Path,
+                env: dict[str, str], training_timeout: float) -> tuple[dict[tuple[str, float], Phase], Phase, float]:
+    """Each server in turn: the rates; for oscnet, recording, a first training, and a training under inputs."""
+    results: dict[tuple[str, float], Phase] = {}
+    training, first_train = None, float("nan")
+    for name, command in servers.items():
+        proc, port = start_server(command, tmp / "server.log", env)
+        target = ("127.0.0.1", port)
+        try:
+            if name == "oscnet serve":
+                first_train = prepare_oscnet(client, target)
+                client.control(target, "startRunning")
+                client.measure(target, 1000, 0.3)  # warm-up, not reported
+            for rate in rates:
+                results[name, rate] = client.measure(target, rate, seconds)
+            if name == "oscnet serve":
+                client.control(target, "train")
+                training = client.measure(target, 1000, 0, until_done_training=True, timeout=training_timeout)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+    assert training is not None
+    return results, training, first_train
+
+
 def bench_live(args: argparse.Namespace) -> int:
     """Measure and print the round trip table, the training phase, and the targets."""
     rates = [float(r) for r in args.rates.split(",")]
-    client = Client()
-    results: dict[tuple[str, float], Phase] = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        (tmp_path / "bench.yaml").write_text(BENCH_CONFIG)
-        servers = {
-            "python-osc echo": [sys.executable, "-c", ECHO_SERVER, str(client.port)],
-            "oscnet serve": [sys.executable, "-m", "oscnet", "serve", "--config", str(tmp_path / "bench.yaml"),
-                             "--send-port", str(client.port), "--headless"],
-        }
-        training = None
-        for name, command in servers.items():
-            proc, port = start_server(command, tmp_path / "server.log")
-            target = ("127.0.0.1", port)
-            try:
-                if name == "oscnet serve":
-                    first_train = prepare_oscnet(client, target)
-                    client.control(target, "startRunning")
-                    client.measure(target, 1000, 0.3)  # warm-up, not reported
-                for rate in rates:
-                    results[name, rate] = client.measure(target, rate, args.seconds)
-                if name == "oscnet serve":
-                    client.control(target, "train")
-                    training = client.measure(target, 1000, 0, until_done_training=True)
-            finally:
-                proc.terminate()
-                proc.wait(timeout=10)
+    client = Client(args.port)
+    env = {"OSCNET_TRAIN_POLICY": args.train_policy} if args.train_policy else {}
+    busy = [subprocess.Popen([sys.executable, "-c", "while True: pass"], stdin=subprocess.DEVNULL)
+            for _ in range(args.load)]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp_path = Path(tmp)
+            (tmp_path / "bench.yaml").write_text(BENCH_CONFIG)
+            servers = {
+                "python-osc echo": [sys.executable, "-c", ECHO_SERVER, str(client.port), str(args.port and args.port + 1)],
+                "oscnet serve": [sys.executable, "-m", "oscnet", "serve", "--config", str(tmp_path / "bench.yaml"),
+                                 "--send-port", str(client.port), "--headless", "--port", str(args.port and args.port + 2)],
+            }
+            results, training, first_train = run_servers(client, servers, rates, args.seconds, tmp_path, env,
+                                                         args.training_timeout)
+    finally:
+        for proc in busy:
+            proc.kill()
+            proc.wait()
     print(f"oscnet bench live: /wek/inputs → /wek/outputs round trip over UDP on 127.0.0.1, "
-          f"{N_INPUTS} inputs, {N_OUTPUTS} outputs (weka, hidden i), {args.seconds:g} s per rate")
+          f"{N_INPUTS} inputs, {N_OUTPUTS} outputs (weka, hidden i), {args.seconds:g} s per rate; "
+          f"{args.load} busy processes beside, {os.cpu_count()} cores; training workers: "
+          f"{args.train_policy or 'batch'} policy")
     print(f"{'rate/s':>7}  {'server':<16} {'sent':>6} {'lost':>5} {'median ms':>10} {'p99 ms':>8}")
     for (name, rate), phase in sorted(results.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         print(f"{rate:7.0f}  {name:<16} {phase.sent:6d} {phase.lost:5d} {phase.ms(50):10.3f} {phase.ms(99):8.3f}")
     ratios = {rate: results["oscnet serve", rate].ms(50) / results["python-osc echo", rate].ms(50) for rate in rates}
     print("median oscnet / echo: " + ", ".join(f"{r:g}/s {v:.2f}x" for r, v in ratios.items()))
-    assert training is not None
+    took = f"{training.seconds:.2f} s" if training.finished else f"not done after {training.seconds:.0f} s"
     print(f"during training ({N_EXAMPLES} examples × {N_INPUTS} inputs × {N_OUTPUTS} outputs, "
-          f"{training.seconds:.2f} s; the first training took {first_train:.2f} s): 1000/s, sent "
+          f"{took}; the first training, right after recording, took {first_train:.2f} s): 1000/s, sent "
           f"{training.sent}, lost {training.lost}, median {training.ms(50):.3f} ms, p99 {training.ms(99):.3f} ms")
     checks = [("median ≤ 2× the bare echo at every rate", all(v <= 2 for v in ratios.values()))]
     if 1000 in rates:

@@ -12,8 +12,10 @@ import argparse
 import os
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from oscnet import mnist
+if TYPE_CHECKING:
+    from oscnet import mnist
 
 # The configuration docs/mnist.md quotes as reaching ≥ 98% (measured 98.5%).
 BEST = dict(name="batch", hidden=[200], epochs=5, rotate=10.0)
@@ -49,6 +51,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def timed(label: str, train: mnist.Digits, test: mnist.Digits, recipe: mnist.Recipe, scale: float = 1.0) -> Row:
     """Train once (no progress bar), noting when each epoch ends; then test."""
+    from oscnet import mnist
+
     ends: dict[int, float] = {}
 
     def progress(epoch: int, done: int, total: int) -> None:
@@ -67,6 +71,8 @@ def timed(label: str, train: mnist.Digits, test: mnist.Digits, recipe: mnist.Rec
 
 def run(args: argparse.Namespace) -> int:
     """Run the comparison and print it."""
+    from oscnet import mnist
+
     train, test = mnist.load_mnist(args.data)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"MNIST 784-200-10: {len(train)} training, {len(test)} test digits, {args.epochs} epochs; "

@@ -1,4 +1,10 @@
-"""`oscnet bench train`: the weka recipe's speed next to Weka's own, measured in the same run."""
+"""`oscnet bench train`: training speed next to Weka 3.6's own, measured in the same run.
+
+Three benches: by default the weka recipe's compiled loop on synthetic data (µs per update, next
+to its plain-numpy reference and Weka's MultilayerPerceptron CLI); `--project DIR` a whole
+project trained in a live server (train_project.py); `--recipe R` each learner's build
+(train_recipes.py).
+"""
 
 from __future__ import annotations
 
@@ -10,32 +16,34 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
-from oscnet.project.arff import ArffData, Attribute, write_arff
-from oscnet.recipes.weka import WekaOptions, train_weka, warm_up
-
 WEKA_JAR = Path("/usr/share/java/weka.jar")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `oscnet bench train`."""
-    p = subparsers.add_parser("train", help="weka recipe vs Weka 3.6 on 2,000 examples x 10 inputs x 500 epochs")
+    p = subparsers.add_parser(
+        "train", help="training vs Weka 3.6: the weka recipe's loop, a whole project live (--project), "
+                      "each learner (--recipe)",
+        description="Without --project or --recipe: the weka recipe on 2,000 examples x 10 inputs x 500 epochs, "
+                    "µs per update, next to Weka 3.6's MultilayerPerceptron.")
+    p.add_argument("--project", metavar="DIR", help="an oscnet project or a Wekinator project folder: every output, "
+                   "from train to done-training in a live `oscnet serve` (parallel, then one worker), next to Weka "
+                   "building the same models one after another")
+    p.add_argument("--recipe", action="append", metavar="R", help="a learner's build time next to Weka's for the "
+                   "matching class with Wekinator's options (repeatable; `all` for every one)")
     p.add_argument("--rows", type=int, default=2000)
     p.add_argument("--inputs", type=int, default=10)
-    p.add_argument("--epochs", type=int, default=500)
+    p.add_argument("--epochs", type=int, help="epochs of the network recipes (default 500; with --recipe: "
+                   "each recipe's default)")
     p.add_argument("--repeat", type=int, default=3, help="runs of each; the median is reported")
+    p.add_argument("--trainings", type=int, default=5, help="--project: trainings per server (default 5)")
+    p.add_argument("--port", type=int, default=0, metavar="BASE", help="--project: UDP ports from BASE (the client "
+                   "BASE, the server BASE+1; the serial run BASE+2, BASE+3); default any free ports")
+    p.add_argument("--train-policy", choices=["idle", "batch", "normal"], help="--project: how the training "
+                   "workers yield the CPU (default: batch, SCHED_BATCH)")
     p.add_argument("--reference-epochs", type=int, default=2,
                    help="epochs for the plain-numpy reference loop (it is ~150x slower)")
     p.set_defaults(func=run)
-
-
-def bench_data(rows: int, inputs: int, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """A smooth numeric target of `inputs` random inputs, fixed by the seed."""
-    rng = np.random.default_rng(seed)
-    x = rng.random((rows, inputs))
-    y = np.sin(3 * x[:, 0]) + x[:, 1:].sum(axis=1) * 0.2 + 0.05 * rng.standard_normal(rows)
-    return x, y
 
 
 def weka_build_seconds(arff: Path, epochs: int) -> float | None:
@@ -51,6 +59,21 @@ def weka_build_seconds(arff: Path, epochs: int) -> float | None:
 
 def run(args: argparse.Namespace) -> int:
     """Print µs per example-update for oscnet's compiled loop, its numpy reference, and Weka."""
+    if args.project:
+        from oscnet.bench.train_project import run_project
+
+        return run_project(args)
+    if args.recipe:
+        from oscnet.bench.train_recipes import run_recipes
+
+        return run_recipes(args)
+    args.epochs = args.epochs or 500
+    import numpy as np
+
+    from oscnet.bench.train_recipes import bench_data
+    from oscnet.project.arff import ArffData, Attribute, write_arff
+    from oscnet.recipes.weka import WekaOptions, train_weka, warm_up
+
     x, y = bench_data(args.rows, args.inputs)
     names = [f"x{i + 1}" for i in range(args.inputs)]
     updates = args.rows * args.epochs

@@ -6,9 +6,6 @@ import argparse
 from pathlib import Path
 
 from oscnet.errors import OscnetError
-from oscnet.project.config import Config
-from oscnet.project.folder import is_project, load_project, save_project
-from oscnet.project.wekinator import export_arff, read_wekinator
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import, then say what was carried over and what was not."""
+    from oscnet.project.config import Config
+    from oscnet.project.folder import is_project, save_project
+    from oscnet.project.wekinator import read_wekinator
+
     imported = read_wekinator(args.source)
     config = imported.config
     target = Path(args.to) if args.to else Path(f"{Path(args.source).resolve().name}-oscnet")
@@ -54,6 +55,9 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     """Write the examples of a project as ARFF."""
+    from oscnet.project.folder import load_project
+    from oscnet.project.wekinator import export_arff
+
     project = load_project(args.project)
     path = export_arff(args.arff, project.config, project.examples)
     print(f"wrote {len(project.examples)} examples to {path}")

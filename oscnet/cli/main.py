@@ -9,11 +9,14 @@ import sys
 
 from oscnet.errors import OscnetError
 
-# Each module has register(subparsers), adding its subcommands with set_defaults(func=...).
+# Each module has register(subparsers), adding its subcommands with set_defaults(func=...). Every one of
+# them imports only argparse-level modules at its top: numpy, scipy, numba and the rest of oscnet are
+# imported inside the functions that run a command, so `oscnet --help` and argument errors stay
+# instant (tests/test_startup.py checks that none of them is imported).
 COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing",
                    "oscnet.cli.evaluate"]
 BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz",
-                 "oscnet.bench.dtw"]
+                 "oscnet.bench.dtw", "oscnet.bench.startup"]
 
 
 def _register_all(subparsers: argparse._SubParsersAction, modules: list[str]) -> None:

@@ -6,23 +6,16 @@ import argparse
 import math
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
+from oscnet.cli.recipes_help import RECIPE_NAMES, RECIPES_EPILOG, RecipesHelpFormatter
 from oscnet.errors import OscnetError
-from oscnet.nn.wekatext import java_double
-from oscnet.project.dataset import load_table
-from oscnet.project.folder import load_project
-from oscnet.recipes import RECIPES, fit_model, get, load_model, model_text, n_inputs, save_model
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def _recipes_help() -> str:
-    lines = ["recipes and their options (Weka's flags, or --name VALUE):"]
-    for name, recipe in RECIPES.items():
-        lines.append(f"{name}: {recipe.summary}")
-        lines.append(recipe.describe_options() or "  (no options)")
-    return "\n".join(lines)
+# numpy and the recipes are imported by the commands that use them, so `oscnet --help` and
+# argument errors stay instant (see docs/architecture.md, "Start-up").
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,10 +25,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train one model per output column (the last --outputs columns) on DATA. Options "
                     "after the recipe are the recipe's own, as Weka names them, e.g. "
                     "`oscnet train d.arff --recipe knn -K 3` or `--recipe weka -H 8,4 -N 200`.",
-        epilog=_recipes_help(), formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=RECIPES_EPILOG, formatter_class=RecipesHelpFormatter)
     train.add_argument("data", metavar="DATA", help="an .arff file, or a .csv (header row optional)")
     train.add_argument("--outputs", type=int, default=1, metavar="N", help="the last N columns are outputs (default 1)")
-    train.add_argument("--recipe", choices=list(RECIPES), default="weka", help="training recipe (default weka)")
+    train.add_argument("--recipe", choices=RECIPE_NAMES, default="weka", help="training recipe (default weka)")
     train.add_argument("--save", metavar="MODEL", help="save the model as JSON (several outputs: a folder of them)")
     train.add_argument("-q", "--quiet", action="store_true", help="do not print the model text")
     train.set_defaults(func=run_train, recipe_options=True)
@@ -57,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Train every output column and print/save the models."""
+    from oscnet.project.dataset import load_table
+    from oscnet.recipes import fit_model, get, model_text, save_model
+
     table = load_table(args.data, args.outputs)
     options = get(args.recipe).parse_flags(list(args.extra))
     models = []
@@ -91,6 +87,9 @@ def _safe_name(name: str) -> str:
 
 def run_dump(args: argparse.Namespace) -> int:
     """Print the model text, as Wekinator's "Display in console"."""
+    from oscnet.project.folder import load_project
+    from oscnet.recipes import load_model, model_text
+
     path = Path(args.model)
     if path.is_dir():  # a project folder: every trained output's model, as the live `dump` shows them
         project = load_project(path)
@@ -107,6 +106,10 @@ def run_dump(args: argparse.Namespace) -> int:
 
 def run_predict(args: argparse.Namespace) -> int:
     """Print the model's output for one input vector, or for every row of --data."""
+    import numpy as np
+
+    from oscnet.recipes import load_model, n_inputs
+
     model = load_model(args.model)
     width = n_inputs(model)
     if args.data:
@@ -130,6 +133,10 @@ def run_predict(args: argparse.Namespace) -> int:
 
 def _data_rows(path: Path, width: int) -> np.ndarray:
     """The input columns of a data file: all its columns, or all but the last (the class)."""
+    import numpy as np
+
+    from oscnet.project.dataset import load_table
+
     table = load_table(path, 1)
     if table.inputs.shape[1] == width:
         return table.inputs
@@ -141,6 +148,10 @@ def _data_rows(path: Path, width: int) -> np.ndarray:
 
 def _answer(model: Any, result: np.ndarray, distribution: bool) -> str:
     """A numeric class's value as Java prints it, or the class label (and the distribution)."""
+    import numpy as np
+
+    from oscnet.nn.wekatext import java_double
+
     if model.kind == "numeric":
         return java_double(float(result))
     best = int(np.argmax(result))

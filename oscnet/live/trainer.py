@@ -1,34 +1,50 @@
-"""Training in a worker process, so the receive thread never waits for the GIL while a model trains.
+"""Training in worker processes, every output of a project at once, while the receive thread runs.
 
 A python thread running numeric loops starves the receiver (measured: 54% of packets lost at
-1 kHz), so training runs in a separate python process (`python -m oscnet.live.trainer`), started
-ahead of time and warmed up (numba's compiled loop loaded from its disk cache) before the
-first job, with a spare one warming up beside it. A fresh interpreter rather than multiprocessing's spawn/forkserver: those re-import
-the user's main script in the worker, which breaks scripts without a `__main__` guard and
-scripts read from stdin. Cancelling terminates the worker and the spare takes over at once
-(a new spare starts); a new submit while busy cancels the old job first (restart).
+1 kHz), so training runs in separate python processes (`python -m oscnet.live.trainer`; their
+side is in worker.py), started ahead of time and warmed up, at a priority below everything
+else. A fresh interpreter rather than multiprocessing's spawn/forkserver: those re-import the
+user's main script in the worker, which breaks scripts without a `__main__` guard and scripts
+read from stdin; and the channel is JSON, so nothing in oscnet unpickles.
+
+The pool: `workers` processes (one per core this process may use, at most MAX_WORKERS;
+$OSCNET_TRAIN_WORKERS overrides), plus one warm spare. A training is one task
+per output; each idle worker takes the next task, so the outputs train in parallel, and the
+session's callback runs once, when the last output is in. The models are the ones serial
+training gives: each output's model depends only on its own examples and options. Cancelling
+terminates the workers busy with the job; the spare takes over at once and new workers warm
+up for the other slots; a new submit while busy cancels the old job first (restart).
+
+Locking: `_cond` guards the pool's bookkeeping only. It is never held while a process starts
+or is waited for, while a message is sent or received, or while a callback runs, so `submit`
+and `cancel` (the receive thread calls them for /wekinator/control/train) return at once, and
+the callbacks may take the session's lock without any ordering problem.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import multiprocessing.connection
-import signal
-import socket
+import os
 import subprocess
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+from oscnet.live.worker import Worker, pack, unpack, warm_parent
 
-from oscnet.recipes import model_from_dict, model_to_dict
+_pack, _unpack = pack, unpack  # the channel's codec, under the names other workers import (evaluator.py)
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
+
+MAX_WORKERS = 4  # each warm worker holds ~60 MB of its own (numpy, scipy, numba and the recipes)
+WORKERS_ENV = "OSCNET_TRAIN_WORKERS"
 
 
 @dataclass
@@ -54,248 +70,318 @@ class TrainResult:
     error: str | None = None
 
 
-def _pack(message: dict[str, Any]) -> bytes:
-    """A message as JSON, numpy arrays as base64 of their bytes: nothing is pickled, even here."""
-    def array(obj: object) -> object:
-        if isinstance(obj, np.ndarray):
-            data = np.ascontiguousarray(obj, dtype=np.float64)
-            return {"__array__": base64.b64encode(data.tobytes()).decode("ascii"), "shape": list(data.shape)}
-        raise TypeError(f"cannot send {type(obj).__name__} to the training worker")
-    return json.dumps(message, default=array).encode()
-
-
-def _unpack(data: bytes) -> dict[str, Any]:
-    """The inverse of `_pack`."""
-    def array(obj: dict[str, Any]) -> object:
-        if "__array__" in obj:
-            return np.frombuffer(base64.b64decode(obj["__array__"]), dtype=np.float64).reshape(obj["shape"]).copy()
-        return obj
-    return json.loads(data, object_hook=array)
-
-
-def _job_message(job_id: int, jobs: list[TrainJob]) -> bytes:
-    return _pack({"kind": "job", "job_id": job_id, "jobs": [vars(job) for job in jobs]})
-
-
-def _results_message(job_id: int, results: list[TrainResult]) -> bytes:
-    return _pack({"kind": "done", "job_id": job_id, "results": [
-        {"output": r.output, "model": model_to_dict(r.model) if r.model else None, "error": r.error} for r in results]})
-
-
-def _results(message: dict[str, Any]) -> list[TrainResult]:
-    return [TrainResult(r["output"], model_from_dict(r["model"], "the training worker") if r["model"] else None,
-                        r["error"]) for r in message["results"]]
-
-
 Done = Callable[[int, list[TrainResult]], None]
 Progress = Callable[[int, int, int], None]  # (job id, outputs done, outputs in the job)
 
 
-def _worker_main(conn: multiprocessing.connection.Connection) -> None:
-    """The worker: warm up, then train each job it is sent and send back the models."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the console is for the parent
-    from oscnet.errors import OscnetError
-    from oscnet.recipes import fit_model
-    from oscnet.recipes.weka import warm_up
-
-    warm_up()
-    conn.send_bytes(_pack({"kind": "ready"}))
-    while True:
-        try:
-            message = _unpack(conn.recv_bytes())
-        except (EOFError, OSError):
-            return  # the parent has gone
-        job_id, jobs = message["job_id"], [TrainJob(**job) for job in message["jobs"]]
-        results = []
-        for done, job in enumerate(jobs, start=1):
-            try:
-                model = fit_model(job.recipe, job.inputs, job.target, job.input_names,
-                                  job.class_name, job.class_labels, job.options)
-                results.append(TrainResult(job.output, model))
-            except OscnetError as exc:
-                results.append(TrainResult(job.output, None, str(exc)))
-            except Exception as exc:  # a bug: report it instead of dying silently
-                results.append(TrainResult(job.output, None, f"{type(exc).__name__}: {exc}"))
-            conn.send_bytes(_pack({"kind": "progress", "job_id": job_id, "done": done, "total": len(jobs)}))
-        conn.send_bytes(_results_message(job_id, results))
+def default_workers() -> int:
+    """One worker per core this process may run on, at most MAX_WORKERS ($OSCNET_TRAIN_WORKERS wins)."""
+    given = os.environ.get(WORKERS_ENV, "").strip()
+    if given.isdigit() and int(given) >= 1:
+        return int(given)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, MAX_WORKERS))
 
 
-class _Worker:
-    """One worker process and the connection to it (a socket pair carrying JSON messages)."""
+@dataclass
+class _Job:
+    """A submitted training while it runs: its tasks (one per output) and the results so far."""
 
-    def __init__(self) -> None:
-        mine, theirs = socket.socketpair()
-        self.proc = subprocess.Popen([sys.executable, "-m", "oscnet.live.trainer", str(theirs.fileno())],
-                                     pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-        theirs.close()
-        self.conn = multiprocessing.connection.Connection(mine.detach())
-
-    def wait_ready(self) -> bool:
-        """Block until the worker is warm; False if it died first."""
-        try:
-            return _unpack(self.conn.recv_bytes())["kind"] == "ready"
-        except (EOFError, OSError):
-            return False
-
-    def kill(self) -> None:
-        """Terminate the process (safe from any thread, any number of times)."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-
-    def close(self) -> None:
-        self.kill()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.conn.close()
+    tasks: list[TrainJob]
+    results: list[TrainResult | None]
+    left: int
 
 
 class Trainer:
-    """Owns one worker process and a thread that feeds it jobs and collects its results."""
+    """A pool of warm worker processes, one thread per worker feeding it one output at a time."""
 
-    def __init__(self, on_done: Done, on_progress: Progress | None = None) -> None:
+    def __init__(self, on_done: Done, on_progress: Progress | None = None, workers: int | None = None) -> None:
         self.on_done = on_done
         self.on_progress = on_progress
+        self.size = workers or default_workers()
         self._cond = threading.Condition()
-        self._pending: tuple[int, list[TrainJob]] | None = None
-        self._current: int | None = None
-        self._cancelled: set[int] = set()
-        self._next_id = 0
-        self._closed = False
-        self._worker: _Worker | None = None
-        self._spare: _Worker | None = None  # warming up, to replace a cancelled worker at once
-        self.ready = threading.Event()  # set while a warm worker waits for jobs
-        self._thread = threading.Thread(target=self._run, name="oscnet-trainer", daemon=True)
-        self._thread.start()
+        self._queue: deque[tuple[int, int]] = deque()  # (job id, task index) waiting for a worker
+        self._jobs: dict[int, _Job] = {}  # submitted, not finished, not cancelled
+        self._running: dict[int, tuple[int, int, Worker]] = {}  # slot → (job id, task, worker) while it trains
+        self._workers: list[Worker | None] = [None] * self.size
+        self._warm = [False] * self.size
+        self._spare: Worker | None = None  # warm, to replace a terminated worker at once
+        self._warming_spare: Worker | None = None
+        self._spare_thread: threading.Thread | None = None
+        self._parent_warmed = self._closed = False
+        self._next_id = self._submits = 0
+        self.priority = ""  # what the workers did to yield the CPU, e.g. "SCHED_BATCH, nice +10"
+        self.ready = threading.Event()  # set while every slot has a warm worker and the spare is warm
+        self._threads = [threading.Thread(target=self._slot, args=(k,), name=f"oscnet-trainer-{k}", daemon=True)
+                         for k in range(self.size)]
+        for thread in self._threads:
+            thread.start()
+
+    # --- the session's side (any thread; never blocks for long) --------------------------------
 
     def submit(self, jobs: list[TrainJob]) -> int:
         """Queue a training (cancelling one in progress); returns its job id."""
         with self._cond:
             self._next_id += 1
-            self._pending = (self._next_id, jobs)
-            self._cancel_current()
+            self._submits += 1
+            job_id = self._next_id
+            self._cancel_all()
+            if jobs:
+                self._jobs[job_id] = _Job(list(jobs), [None] * len(jobs), len(jobs))
+                self._queue.extend((job_id, k) for k in range(len(jobs)))
             self._cond.notify_all()
-            return self._next_id
+        if not jobs:  # nothing to train: done at once, from another thread as always
+            threading.Thread(target=self.on_done, args=(job_id, []), daemon=True).start()
+        return job_id
 
     def cancel(self) -> bool:
         """Cancel the queued or running training; True if there was one."""
         with self._cond:
-            had = self._pending is not None or self._current is not None
-            self._pending = None
-            self._cancel_current()
+            had = bool(self._jobs)
+            self._cancel_all()
             return had
 
-    def _cancel_current(self) -> None:
-        """Terminate the worker running the current job (caller holds the lock)."""
-        if self._current is not None:
-            self._cancelled.add(self._current)
-            self._current = None
-            if self._worker is not None:
-                self._worker.kill()
-
     def close(self) -> None:
-        """Stop the worker and the thread."""
+        """Stop every worker (reaped: none is left behind) and the threads."""
         with self._cond:
             self._closed = True
-            self._pending = None
-            self._cancel_current()
-            for worker in (self._worker, self._spare):
+            self._cancel_all()
+            for worker in [*self._workers, self._spare, self._warming_spare]:
                 if worker is not None:
                     worker.kill()
             self._cond.notify_all()
-        self._thread.join(timeout=10)
+            spare_thread = self._spare_thread
+        for thread in [*self._threads, spare_thread]:
+            if thread is not None:
+                thread.join(timeout=10)
+        with self._cond:
+            spare, self._spare = self._spare, None
+        if spare is not None:
+            spare.close()
 
-    def _run(self) -> None:
-        try:
-            self._serve()
-        finally:
-            for worker in (self._worker, self._spare):
-                if worker is not None:
-                    worker.close()
+    def processes(self) -> list[subprocess.Popen]:
+        """The worker processes (the spare too) that have not been reaped, for tests and benches."""
+        with self._cond:
+            workers = [*self._workers, self._spare, self._warming_spare]
+        return [w.proc for w in workers if w is not None and w.proc.returncode is None]
 
-    def _serve(self) -> None:
+    def _cancel_all(self) -> None:
+        """Drop every job and terminate the workers training them (caller holds the lock)."""
+        self._jobs.clear()
+        self._queue.clear()
+        for _, _, worker in self._running.values():
+            worker.killed = True
+            worker.kill()
+
+    # --- one thread per slot ----------------------------------------------------------------------
+
+    def _slot(self, slot: int) -> None:
+        worker: Worker | None = None
         failures = 0
-        while True:
-            if self._worker is None or self._worker.proc.poll() is not None:
-                self.ready.clear()
-                if self._worker is not None:
-                    self._worker.close()
-                with self._cond:
-                    if self._closed:
-                        return
-                    self._worker, self._spare = self._spare or _Worker(), None
-                if not self._worker.wait_ready():
-                    with self._cond:
-                        if self._closed:
-                            return
-                    failures += 1
-                    log.error("the training worker did not start (attempt %d)", failures)
-                    if failures >= 3:
-                        self._fail_pending("the training worker does not start; see the messages above")
-                        failures = 0
-                        self._wait_for_job()
-                    continue
-                failures = 0
-                self.ready.set()
-                with self._cond:
-                    if not self._closed:
-                        self._spare = _Worker()
-            if not self._wait_for_job():
-                return
-            with self._cond:
-                assert self._pending is not None  # _wait_for_job returned True
-                job_id, jobs = self._pending
-                self._pending = None
-                self._current = job_id
-            results = self._await(self._worker, job_id, jobs)
-            with self._cond:
-                cancelled = job_id in self._cancelled
-                self._cancelled.discard(job_id)
-                if self._current == job_id:
-                    self._current = None
-            if results is not None and not cancelled:
-                self.on_done(job_id, results)
-
-    def _wait_for_job(self) -> bool:
-        """Block until a job is pending (True) or the trainer is closed (False)."""
-        with self._cond:
-            while self._pending is None and not self._closed:
-                self._cond.wait()
-            return not self._closed
-
-    def _fail_pending(self, reason: str) -> None:
-        with self._cond:
-            pending, self._pending = self._pending, None
-        if pending is not None:
-            job_id, jobs = pending
-            self.on_done(job_id, [TrainResult(j.output, None, reason) for j in jobs])
-
-    def _await(self, worker: _Worker, job_id: int, jobs: list[TrainJob]) -> list[TrainResult] | None:
-        """Send the job and wait for its results; None if the worker was terminated (cancelled)."""
         try:
-            worker.conn.send_bytes(_job_message(job_id, jobs))
             while True:
-                message = _unpack(worker.conn.recv_bytes())  # EOF when the worker dies
-                if message["kind"] == "progress" and self.on_progress:
-                    self.on_progress(job_id, message["done"], message["total"])
-                elif message["kind"] == "done":
-                    return _results(message)
-        except (EOFError, OSError):
-            pass
-        except Exception:  # a bug in the exchange: report it, treat the worker as crashed
-            log.exception("lost the training worker")
-        worker.close()
+                if worker is None or worker.killed or worker.proc.poll() is not None:
+                    if worker is not None:
+                        self._lost(slot)
+                        worker.close()
+                    worker = self._start(slot)
+                    if worker is None:
+                        return
+                    if not (worker.is_ready or worker.wait_ready()):
+                        self._lost(slot)
+                        worker.close()
+                        worker = None
+                        failures = self._failed(slot, failures)
+                        if failures < 0:
+                            return
+                        continue
+                    failures = 0
+                    self._warmed(slot, worker)
+                task = self._take(slot, worker)
+                if task is None:
+                    return
+                if isinstance(task, str):  # "replace": terminated by a cancel
+                    continue
+                job_id, index, job = task
+                self._finish(slot, job_id, index, self._train(worker, job))
+        except Exception as exc:  # a bug here must not leave the session waiting forever
+            log.exception("training slot %d stopped", slot + 1)
+            with self._cond:
+                running = self._running.get(slot)
+            if running is not None:
+                job_id, index, _ = running
+                self._finish(slot, job_id, index, TrainResult(-1, None, f"{type(exc).__name__}: {exc}"))
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def _start(self, slot: int) -> Worker | None:
+        """The warm spare if there is one, else a new worker (started outside the lock); None once closed."""
         with self._cond:
-            if job_id in self._cancelled:
+            if self._closed:
                 return None
-        reason = f"the training worker stopped (exit code {worker.proc.returncode})"
-        return [TrainResult(j.output, None, reason) for j in jobs]
+            worker, self._spare = self._spare, None
+            self._update_ready()
+        worker = worker or Worker()
+        with self._cond:
+            self._workers[slot] = worker
+            if self._closed:
+                worker.kill()
+        return worker
+
+    def _failed(self, slot: int, failures: int) -> int:
+        """A worker died before it was warm: retry; after 3 failures, fail the queued outputs if no
+        other worker can take them and wait for the next submit. Returns -1 once closed."""
+        with self._cond:
+            if self._closed:
+                return -1
+            submits = self._submits
+        failures += 1
+        log.error("a training worker did not start (slot %d, attempt %d)", slot + 1, failures)
+        if failures < 3:
+            return failures
+        with self._cond:
+            if any(self._warm):
+                return 0
+            failed = self._fail_queued("the training worker does not start; see the messages above")
+        for job_id, results in failed:
+            self.on_done(job_id, results)
+        with self._cond:
+            while self._submits == submits and not self._closed:
+                self._cond.wait()
+            return -1 if self._closed else 0
+
+    def _fail_queued(self, reason: str) -> list[tuple[int, list[TrainResult]]]:
+        """Every queued task fails with `reason`; returns the jobs that are then complete (lock held)."""
+        finished = []
+        while self._queue:
+            job_id, index = self._queue.popleft()
+            job = self._jobs[job_id]
+            job.results[index] = TrainResult(job.tasks[index].output, None, reason)
+            job.left -= 1
+            if job.left == 0:
+                del self._jobs[job_id]
+                finished.append((job_id, [r for r in job.results if r is not None]))
+        return finished
+
+    def _warmed(self, slot: int, worker: Worker) -> None:
+        """A worker is warm: count it, warm a spare if there is none, warm the parent's side once."""
+        with self._cond:
+            self._warm[slot] = True
+            self.priority = self.priority or worker.priority
+            if all(self._warm) and not (self._spare or self._spare_thread or self._closed):  # after the slots
+                self._spare_thread = threading.Thread(target=self._make_spare, name="oscnet-spare", daemon=True)
+                self._spare_thread.start()
+            self._update_ready()
+            warm_parent_now, self._parent_warmed = not self._parent_warmed, True
+        if warm_parent_now:  # beside the slots, so this one takes work at once
+            threading.Thread(target=warm_parent, args=(worker.warm,), name="oscnet-warm", daemon=True).start()
+
+    def _make_spare(self) -> None:
+        """Start a worker and wait until it is warm, then keep it as the spare."""
+        spare = Worker()
+        with self._cond:
+            self._warming_spare = spare
+            if self._closed:
+                spare.kill()
+        warm = spare.wait_ready()
+        with self._cond:
+            self._warming_spare = self._spare_thread = None
+            keep = warm and not self._closed and self._spare is None
+            if keep:
+                self._spare = spare
+            self._update_ready()
+        if not keep:
+            spare.close()
+
+    def _update_ready(self) -> None:
+        """`ready` says whether every slot and the spare are warm (lock held)."""
+        if all(self._warm) and self._spare is not None:
+            self.ready.set()
+        else:
+            self.ready.clear()
+
+    def _lost(self, slot: int) -> None:
+        with self._cond:
+            self._warm[slot] = False
+            self._workers[slot] = None
+            self._update_ready()
+
+    def _take(self, slot: int, worker: Worker) -> tuple[int, int, TrainJob] | str | None:
+        """The next task (blocks until there is one), "replace" if the worker was terminated, None once closed."""
+        with self._cond:
+            while not self._queue and not self._closed and not worker.killed:
+                self._cond.wait()
+            if self._closed:
+                return None
+            if worker.killed:  # terminated by a cancel just as its task ended: never give it another
+                return "replace"
+            job_id, index = self._queue.popleft()
+            self._running[slot] = (job_id, index, worker)
+            return job_id, index, self._jobs[job_id].tasks[index]
+
+    def _train(self, worker: Worker, job: TrainJob) -> TrainResult | None:
+        """Send one output to the worker and wait for its model; None if the worker died."""
+        from oscnet.recipes import model_from_dict
+
+        try:
+            worker.conn.send_bytes(pack({"kind": "job", "job_id": 0, "jobs": [vars(job)]}))
+            while True:
+                message = unpack(worker.conn.recv_bytes())  # EOF when the worker dies
+                if message["kind"] == "done":
+                    result = message["results"][0]
+                    break
+        except (EOFError, OSError):
+            return None
+        except Exception:  # a bug in the exchange: report it, treat the worker as crashed
+            log.exception("lost a training worker")
+            worker.kill()
+            return None
+        if result["model"] is None:
+            return TrainResult(job.output, None, result["error"])
+        try:
+            return TrainResult(job.output, model_from_dict(result["model"], "the training worker"))
+        except Exception as exc:
+            return TrainResult(job.output, None, f"{type(exc).__name__}: {exc}")
+
+    def _finish(self, slot: int, job_id: int, index: int, result: TrainResult | None) -> None:
+        """Record one output's result; the last one in calls the session back (outside the lock)."""
+        with self._cond:
+            _, _, worker = self._running.pop(slot)
+            job = self._jobs.get(job_id)
+            if job is None:  # cancelled or superseded meanwhile
+                return
+            output = job.tasks[index].output
+        if result is None:  # died by itself, not cancelled: say how
+            try:
+                code = worker.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                code = None
+            result = TrainResult(output, None, f"the training worker stopped (exit code {code})")
+        result.output = output
+        with self._cond:
+            if self._jobs.get(job_id) is not job:
+                return
+            job.results[index] = result
+            job.left -= 1
+            done, total = len(job.tasks) - job.left, len(job.tasks)
+            finished = job.left == 0
+            if finished:
+                del self._jobs[job_id]
+        if self.on_progress:
+            self.on_progress(job_id, done, total)
+        if finished:
+            self.on_done(job_id, [r for r in job.results if r is not None])
 
 
 def main(argv: list[str]) -> None:
     """`python -m oscnet.live.trainer FD`: the worker, talking over the inherited socket FD."""
-    _worker_main(multiprocessing.connection.Connection(int(argv[1])))
+    from oscnet.live.worker import serve
+
+    serve(multiprocessing.connection.Connection(int(argv[1])))
 
 
 if __name__ == "__main__":
