@@ -190,7 +190,7 @@ class Trainer:
                     worker = self._start(slot)
                     if worker is None:
                         return
-                    if not (worker.is_ready or worker.wait_ready()):
+                    if not ((worker.is_ready and worker.proc.poll() is None) or worker.wait_ready()):
                         self._lost(slot)
                         worker.close()
                         worker = None
