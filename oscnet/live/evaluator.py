@@ -62,7 +62,7 @@ class Evaluation:
     def _run(self) -> None:
         try:
             done = subprocess.run([sys.executable, "-m", "oscnet.live.evaluator"], input=self.message,
-                                  capture_output=True, timeout=3600, preexec_fn=_lower_priority)
+                                  capture_output=True, timeout=3600)
             if done.returncode != 0:
                 raise OscnetError(done.stderr.decode(errors="replace").strip().splitlines()[-1:] or "it stopped")
             results = _unpack(done.stdout)["results"]
@@ -72,12 +72,8 @@ class Evaluation:
         self.on_done(results)
 
 
-def _lower_priority() -> None:
-    """In the worker, before it starts: a lower priority than the performance's receive thread."""
-    os.nice(10)
-
-
 def main() -> int:
+    os.nice(10)  # the worker yields to the performance's receive thread (no preexec_fn: threads)
     message = _unpack(sys.stdin.buffer.read())
     jobs = [TrainJob(**job) for job in message["jobs"]]
     sys.stdout.buffer.write(_pack({"results": evaluate_jobs(jobs, int(message["folds"]))}))
