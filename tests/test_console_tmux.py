@@ -47,8 +47,13 @@ def test_the_console_says_what_happened_and_keeps_the_prompt_whole(tmp_path: Pat
         subprocess.run(["tmux", "send-keys", "-t", name, "stat"], check=True)  # typed, not entered
         time.sleep(0.3)
         Sender("127.0.0.1", port).send("/wek/nowhere", 1.0)  # a warning from the receive thread
-        shown = wait_for(name, "unknown address")
-        lines = [line for line in shown.splitlines() if line.strip()]
+        wait_for(name, "unknown address")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the terminal may still be drawing
+            lines = [line for line in screen(name).splitlines() if line.strip()]
+            if lines[-1] == "oscnet> stat":
+                break
+            time.sleep(0.1)
         assert lines[-1] == "oscnet> stat"  # the half-typed command is whole, below the message
         assert any(line.startswith("ignored a message to unknown address") for line in lines)
         subprocess.run(["tmux", "send-keys", "-t", name, "us", "Enter"], check=True)
