@@ -33,7 +33,7 @@ from fractions import Fraction
 import numba
 import numpy as np
 
-from oscnet.recipes.wekaformat import double_to_string as _weka_plain
+from oscnet.recipes.wekaformat import double_to_string_width
 
 _jit = numba.njit(cache=True, nogil=True, error_model="numpy")
 
@@ -278,33 +278,5 @@ def ridge_solve(g: np.ndarray, b: np.ndarray, ridge: float) -> np.ndarray:
 # ------------------------------------------------------------------------------------------
 
 def weka_number(value: float, width: int = 12, after: int = 4) -> str:
-    """Utils.doubleToString(value, width, afterDecimalPoint) of Weka 3.6.
-
-    The value is rounded to `after` decimals, trailing zeros dropped, then placed so that its
-    decimal point sits at column width-after-1 in a field of `width` characters (left part
-    right-aligned, fraction left-aligned, blanks elsewhere). If it does not fit, or Weka fell back
-    to Java's exponent notation, the plain string is returned unpadded."""
-    text = _weka_plain(value, after)
-    if after >= width or "E" in text:
-        return text
-    field = [" "] * width
-    if after > 0:
-        dot = text.find(".")
-        if dot == -1:
-            dot = len(text)
-        else:
-            field[width - after - 1] = "."
-    else:
-        dot = len(text)
-    offset = width - after - dot
-    if after > 0:
-        offset -= 1
-    if offset < 0:
-        return text
-    for i in range(dot):
-        field[offset + i] = text[i]
-    for i in range(dot + 1, len(text)):
-        field[offset + i] = text[i]
-    return "".join(field)
-
-
+    """Utils.doubleToString(value, width, afterDecimalPoint) of Weka 3.6 (LinearRegression's 12, 4)."""
+    return double_to_string_width(value, width, after)
