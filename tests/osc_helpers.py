@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,3 +116,19 @@ def record_linear(server: Server, n: int = 150, seed: int = 0) -> np.ndarray:
 
 def linear(x: np.ndarray) -> float:
     return float(0.2 + 0.5 * x[0] + 0.25 * x[1])
+
+
+OSCNET = [sys.executable, "-m", "oscnet"]
+
+
+def start_server(tmp_path: Path, project: Path, *extra: str) -> tuple[subprocess.Popen, int]:
+    """`oscnet serve --headless` on a project folder in a real subprocess; (process, its port)."""
+    proc = subprocess.Popen([*OSCNET, "serve", "--headless", "--project", str(project),
+                             "--listen", "127.0.0.1:0", *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    match = re.search(r"127\.0\.0\.1:(\d+)", line)
+    if not match:
+        proc.kill()
+        pytest.fail(f"oscnet serve did not start: {line}{proc.stderr.read()}")
+    return proc, int(match.group(1))

@@ -11,14 +11,13 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from osc_helpers import live_config, record_linear, serve, wait_until
+from osc_helpers import OSCNET, live_config, record_linear, serve, start_server, wait_until
 
 from oscnet.errors import OscnetError
 from oscnet.live.demo import Listener
@@ -28,9 +27,6 @@ from oscnet.project.config import Config
 from oscnet.project.folder import load_project
 from oscnet.project.outputs import OutputSpec
 from oscnet.testing import DatagramFuzzer, blast, bundle, message, stream
-
-OSCNET = [sys.executable, "-m", "oscnet"]
-
 
 # --- who may talk ----------------------------------------------------------------------------
 
@@ -152,18 +148,6 @@ def test_nothing_in_oscnet_unpickles_or_loads_yaml_unsafely():
 
 
 # --- crashes and damaged files -------------------------------------------------------------------
-
-def start_server(tmp_path: Path, project: Path, *extra: str) -> tuple[subprocess.Popen, int]:
-    proc = subprocess.Popen([*OSCNET, "serve", "--headless", "--project", str(project),
-                             "--listen", "127.0.0.1:0", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()
-    match = re.search(r"127\.0\.0\.1:(\d+)", line)
-    if not match:
-        proc.kill()
-        pytest.fail(f"oscnet serve did not start: {line}{proc.stderr.read()}")
-    return proc, int(match.group(1))
-
 
 @pytest.mark.slow
 def test_kill_9_while_recording_keeps_every_example_older_than_a_second(tmp_path):

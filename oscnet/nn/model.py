@@ -11,9 +11,10 @@ import json
 import os
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 
 import numpy as np
 
@@ -217,12 +218,18 @@ FILE_MODE = _file_mode()
 
 def write_atomic(path: Path, text: str) -> None:
     """Write text to a temp file beside `path`, fsync it, then rename it over `path`."""
+    write_atomic_with(path, lambda f: f.write(text.encode("utf-8")))
+
+
+def write_atomic_with(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """`fill` writes the new content into a temp file beside `path`; then fsync and rename, so
+    `path` is the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.chmod(tmp, FILE_MODE)  # mkstemp makes it owner-only: give it the user's usual permissions
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

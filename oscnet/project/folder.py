@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import sys
 import threading
 import time
@@ -22,13 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 if sys.platform != "win32":
     import fcntl
 
 from oscnet.errors import OscnetError
-from oscnet.nn.model import FILE_MODE, Model, write_atomic
+from oscnet.nn.model import FILE_MODE, Model, write_atomic, write_atomic_with
 from oscnet.project.config import Config
 from oscnet.project.examples import ExampleStore
 from oscnet.recipes import load_model, save_model
@@ -39,6 +40,7 @@ CONFIG_FILE = "oscnet.yaml"
 EXAMPLES_FILE = "examples.csv"
 MODELS_DIR = "models"
 LOCK_FILE = ".oscnet.lock"
+DAMAGED_FILE = "examples.damaged.txt"  # cut lines taken out of examples.csv, kept
 
 
 @dataclass
@@ -116,10 +118,10 @@ class ProjectLock:
             os.close(self.fd)
 
 
-def append_rows(path: Path, rows: str) -> None:
+def append_rows(path: Path, rows: str) -> int:
     """Append whole CSV rows, or nothing: on any error (a full disk) the file is cut back to its
     size before, so a retry never duplicates rows or leaves half a line. Unbuffered, so nothing
-    is left to be written later by a buffer."""
+    is left to be written later by a buffer. Returns the file's new size."""
     data = rows.encode("utf-8")
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0))
     try:
@@ -133,6 +135,7 @@ def append_rows(path: Path, rows: str) -> None:
             with contextlib.suppress(OSError):
                 os.ftruncate(fd, size)
             raise
+        return size + len(data)
     finally:
         os.close(fd)
 
@@ -149,6 +152,11 @@ def load_project(directory: str | Path) -> Project:
     examples = ExampleStore(n_in, n_out)
     if path.is_file():
         examples = ExampleStore.from_csv(path.read_text(encoding="utf-8"), n_in, n_out, str(path))
+        if examples.damaged_tail is not None:
+            line, text = examples.damaged_tail
+            log.warning("%s, line %d was cut short (oscnet stopped while writing it) and is left out: "
+                        "%.80r; a session that autosaves here keeps it in %s", path, line, text,
+                        DAMAGED_FILE)
     models: list[Model | None] = []
     for k, spec in enumerate(config.outputs):
         path = model_path(directory, k)
@@ -195,9 +203,13 @@ class Autosaver:
         self.examples = examples
         self.snapshot = snapshot
         self.interval = interval
-        # `saved`: the folder already holds this state (a loaded project): start from there
-        self._rows = len(examples) if saved else 0
-        self._examples_version = examples.version if saved else -1
+        # `saved`: the folder already holds this state (a loaded project): start from there;
+        # but a cut last line is taken out first (appending after it would spoil the next row)
+        saved_rows = saved and examples.damaged_tail is None
+        self._rows = len(examples) if saved_rows else 0
+        self._examples_version = examples.version if saved_rows else -1
+        self._csv_size: int | None = None  # examples.csv's size after this saver's last write
+        self._header: str | None = None  # and the header line it wrote
         self._config_version = self._models_version = 0 if saved else -1
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="oscnet-autosave", daemon=True)
@@ -211,6 +223,8 @@ class Autosaver:
         would overwrite each other's examples)."""
         if self.directory is not None and self.directory.is_dir():
             self._lock = ProjectLock(self.directory)
+            if self._examples_version != -1:
+                self._adopt(self.directory / EXAMPLES_FILE)
         self._thread.start()
         return self
 
@@ -257,17 +271,82 @@ class Autosaver:
         if not self.directory.is_dir():  # deleted while serving: everything is written again
             self._config_version = self._models_version = -1
         path = self.directory / EXAMPLES_FILE
-        rewrite = version != self._examples_version or not path.exists()
+        header = self.examples.csv_header(config.inputs, [o.name for o in config.outputs])
         if config_version != self._config_version or not (self.directory / CONFIG_FILE).exists():
             write_atomic(self.directory / CONFIG_FILE, config.to_yaml())
             self._config_version = config_version
-            rewrite = True  # the CSV header holds the names
-        if rewrite:
-            header = self.examples.csv_header(config.inputs, [o.name for o in config.outputs])
-            write_atomic(path, header + self.examples.csv_rows(0, n))
+        if version != self._examples_version or not path.exists():
+            self._keep_damaged_tail()
+            self._rewrite(path, header, n, version, copy_rows=False)
+        elif header != self._header:
+            self._rewrite(path, header, n, version, copy_rows=True)  # new names, same rows
         elif n != self._rows:
-            append_rows(path, self.examples.csv_rows(self._rows, n))
-        self._rows, self._examples_version = n, version
+            self._csv_size = append_rows(path, self.examples.csv_rows(self._rows, n))
+            self._rows = n
         if models_version != self._models_version:
             save_models(self.directory, models)
             self._models_version = models_version
+
+    def _adopt(self, path: Path) -> None:
+        """Take a saved examples.csv as this saver's own: its header and size (so a rename can
+        copy its rows); one that does not end in a newline (edited by hand) is written anew."""
+        try:
+            with open(path, "rb") as f:
+                header = f.readline()
+                size = os.fstat(f.fileno()).st_size
+                f.seek(max(size - 1, 0))
+                whole = f.read(1) == b"\n"
+        except OSError:
+            return
+        if whole:
+            self._header, self._csv_size = header.decode("utf-8", "replace"), size
+        else:
+            self._examples_version = -1
+
+    def _rewrite(self, path: Path, header: str, n: int, version: int, copy_rows: bool) -> None:
+        """examples.csv anew, atomically: the header, the rows (copied byte for byte when only
+        the names changed: a rename must not reformat 100,000 rows), then the rows recorded while
+        it was written, so the window in which a crash loses new rows stays short."""
+        def fill(f: BinaryIO) -> None:
+            nonlocal n
+            f.write(header.encode("utf-8"))
+            copied = copy_rows and self._copy_rows(path, f)  # rows up to self._rows
+            f.write(self.examples.csv_rows(self._rows if copied else 0, n).encode("utf-8"))
+            while self.examples.version == version and len(self.examples) > n:
+                m = len(self.examples)
+                f.write(self.examples.csv_rows(n, m).encode("utf-8"))
+                n = m
+            self._csv_size = f.tell()
+
+        write_atomic_with(path, fill)
+        self._rows, self._examples_version, self._header = n, version, header
+
+    def _copy_rows(self, path: Path, f: BinaryIO) -> bool:
+        """Copy the rows of the examples.csv this saver wrote last into f; False if the file is not
+        exactly that (changed by someone else), and nothing was copied."""
+        try:
+            with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as old:
+                if os.fstat(old.fileno()).st_size != self._csv_size:
+                    return False
+                if old.readline() != (self._header or "").encode("utf-8"):
+                    return False
+                shutil.copyfileobj(old, f, 1 << 20)
+                return True
+        except OSError:
+            return False
+
+    def _keep_damaged_tail(self) -> None:
+        """Before a rewrite drops examples.csv's cut last line, append it to DAMAGED_FILE (never
+        overwritten), so that nothing that was on disk disappears unseen."""
+        tail = self.examples.damaged_tail
+        if tail is None or self.directory is None:
+            return
+        line, text = tail
+        stamp = datetime.now().isoformat(timespec="seconds")
+        fd = os.open(self.directory / DAMAGED_FILE, os.O_WRONLY | os.O_APPEND | os.O_CREAT
+                     | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
+        with open(fd, "w", encoding="utf-8") as f:
+            f.write(f"{stamp} examples.csv line {line} (cut short, left out): {text}\n")
+        self.examples.damaged_tail = None
+        log.warning("kept the cut last line of %s in %s", self.directory / EXAMPLES_FILE,
+                    self.directory / DAMAGED_FILE)
