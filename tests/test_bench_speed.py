@@ -81,3 +81,12 @@ def test_bench_train_project_trains_live_in_parallel_and_serially(tmp_path):
     assert "3 outputs to train" in out and "1 training worker" in out and "parallel speed-up" in out
     if weka_available() is None:
         assert "ratio oscnet" in out and out.count("MultilayerPerceptron") == 3
+
+
+@pytest.mark.slow
+def test_bench_flood_keeps_the_input_probe_answered_while_a_patch_floods_train_and_saves():
+    out = oscnet("bench", "flood", "--seconds", "2", "--rate", "2000")
+    assert "train flood" in out and "saveModelToFile flood" in out
+    assert "target: probe p95 ≤ 20 ms and nothing lost under every flood" in out
+    flooded = [line.split() for line in out.splitlines() if line.startswith(("train flood", "saveModelToFile flood"))]
+    assert all(int(row[2]) > 3000 and int(row[4]) == 0 for row in flooded), out  # the flood was sent; no probe lost

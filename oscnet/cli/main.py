@@ -16,7 +16,7 @@ from oscnet.errors import OscnetError
 COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing",
                    "oscnet.cli.evaluate"]
 BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz",
-                 "oscnet.bench.dtw", "oscnet.bench.startup"]
+                 "oscnet.bench.dtw", "oscnet.bench.startup", "oscnet.bench.flood"]
 
 
 def _register_all(subparsers: argparse._SubParsersAction, modules: list[str]) -> None:
