@@ -304,6 +304,30 @@ def test_osc_file_names_never_overwrite_the_projects_own_files(tmp_path):
         assert (project / "notes.json").read_text() == '{"mine": true}'
 
 
+def test_saving_under_new_names_in_a_loop_cannot_fill_the_disk(tmp_path):
+    """A patch saved under a new name in a loop (23,749 files in 30 s): each session may create
+    a bounded number of files over OSC, and saving over an existing one is always allowed."""
+    project = tmp_path / "project"
+    with serve(project_dir=project, autosave=True) as server:
+        server.endpoint.max_new_files = 3  # 100 in a real session
+        record_linear(server, 30)
+        server.session.train()
+        server.session.wait_training()
+        server.session.save()
+        for k in range(5):
+            server.patch.control("saveModelToFile", 1, f"take-{k}.json")
+        server.patch.sync()
+        assert sorted(p.name for p in project.glob("take-*.json")) == ["take-0.json", "take-1.json", "take-2.json"]
+        assert server.session.problems.counts["path refused"] == 2
+        time.sleep(1.0)  # file commands are rate-limited to 5 a second
+        (project / "take-0.json").unlink()
+        server.patch.control("saveModelToFile", 1, "take-0.json")  # one it created before: allowed again
+        server.patch.control("saveModelToFile", 1, "take-1.json")  # overwriting: allowed
+        server.patch.sync()
+        assert (project / "take-0.json").exists()
+        assert server.session.problems.counts["path refused"] == 2
+
+
 def test_without_a_project_folder_osc_names_no_file_at_all(tmp_path, monkeypatch):
     """Before a project folder exists, names used to resolve from the current folder (a sender
     overwrote files in a home folder): now they are refused, saying how to get a folder."""

@@ -40,6 +40,7 @@ log = logging.getLogger("oscnet.osc.endpoint")
 
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
 FILE_COMMANDS_PER_SECOND = 5
+NEW_FILES_PER_SESSION = 100  # model files saveModelToFile may create: new names in a loop must not fill the disk
 RATE_LIMITED = {*FILE_ARGUMENT, "train", "cancelTrain"}  # costly: a flood of them must not stall the inputs
 Args = list[Any]
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -82,6 +83,8 @@ class Endpoint:
         self.datagrams = 0  # datagrams handled, good or bad
         self.pending = 0  # file commands queued for the command thread, not yet done
         self._file_commands: deque[float] = deque()
+        self.max_new_files = NEW_FILES_PER_SESSION
+        self._new_files: set[Path] = set()
         self._commands: queue.Queue[tuple[str, Any, tuple[Any, ...]] | None] = queue.Queue()
         self._command_thread = threading.Thread(target=self._command_loop, name="oscnet-commands", daemon=True)
         self._networks_for: Config | None = None
@@ -106,6 +109,16 @@ class Endpoint:
 
     def __repr__(self) -> str:
         return f"Endpoint(UDP {self.host}:{self.port})"
+
+    def _count_new_file(self, path: Path) -> None:
+        """Refuse a save that would create yet another file once this session has created
+        max_new_files over OSC; overwriting a file that exists is always allowed."""
+        if path in self._new_files or path.exists():
+            return
+        if len(self._new_files) >= self.max_new_files:
+            raise OscnetError(f"OSC has created {len(self._new_files)} model files this session, the most it "
+                              "may; save over an existing name, or delete old files and restart oscnet")
+        self._new_files.add(path)
 
     def start(self) -> Endpoint:
         """Start the receive thread (once; later calls do nothing)."""
@@ -209,6 +222,8 @@ class Endpoint:
                     checked = confine(call_args[k], folder)
                 else:
                     checked = osc_model_file(call_args[k], folder, writing=name == "saveModelToFile")
+                    if name == "saveModelToFile":
+                        self._count_new_file(checked)
                 call_args = (*call_args[:k], checked, *call_args[k + 1:])
         except BadArguments as exc:
             session.problems.report("bad control message", f"ignored {address}: {exc}")
