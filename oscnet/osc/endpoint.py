@@ -222,8 +222,6 @@ class Endpoint:
                     checked = confine(call_args[k], folder)
                 else:
                     checked = osc_model_file(call_args[k], folder, writing=name == "saveModelToFile")
-                    if name == "saveModelToFile":
-                        self._count_new_file(checked)
                 call_args = (*call_args[:k], checked, *call_args[k + 1:])
         except BadArguments as exc:
             session.problems.report("bad control message", f"ignored {address}: {exc}")
@@ -235,6 +233,12 @@ class Endpoint:
             session.problems.report("rate limited", f"ignored {address}: more than {FILE_COMMANDS_PER_SECOND} "
                                     "file or training commands in a second (a loop in the patch?)")
             return
+        if name == "saveModelToFile" and not self.allow_any_path:
+            try:
+                self._count_new_file(call_args[FILE_ARGUMENT[name]])
+            except OscnetError as exc:
+                session.problems.report("path refused", f"ignored {address}: {exc}")
+                return
         if name in FILE_ARGUMENT:  # reading or writing files: off the receive thread, one at a time
             self.pending += 1
             self._commands.put((address, method, call_args))
