@@ -170,10 +170,10 @@ def test_submit_and_cancel_never_wait_for_a_process_to_start(monkeypatch):
     starting = threading.Event()
 
     class SlowWorker(Worker):
-        def __init__(self) -> None:
+        def __init__(self, heartbeat: float) -> None:
             starting.set()
             time.sleep(1.0)
-            super().__init__()
+            super().__init__(heartbeat)
 
     monkeypatch.setattr(trainer_module, "Worker", SlowWorker)
     got = Collector()
