@@ -39,14 +39,13 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
-from oscnet.live.jobs import (MAX_WORKERS, TIMEOUT_ENV, WORKERS_ENV, Done, Epoch, EpochDone, Progress, TrainJob,
-                              TrainResult, default_timeout, default_workers)
+from oscnet.live import jobs
+from oscnet.live.jobs import MAX_WORKERS, WORKERS_ENV, Epoch, TrainJob, TrainResult, default_workers
 from oscnet.live.worker import HEARTBEAT, Worker, pack, unpack, warm_parent
 
 _pack, _unpack = pack, unpack  # the channel's codec, under the names other workers import (evaluator.py)
 
-__all__ = ["MAX_WORKERS", "TIMEOUT_ENV", "WORKERS_ENV", "Epoch", "TrainJob", "TrainResult", "Trainer",
-           "default_timeout", "default_workers"]
+__all__ = ["MAX_WORKERS", "WORKERS_ENV", "Epoch", "TrainJob", "TrainResult", "Trainer", "default_workers"]
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +62,13 @@ class _Job:
 class Trainer:
     """A pool of warm worker processes, one thread per worker feeding it one output at a time."""
 
-    def __init__(self, on_done: Done, on_progress: Progress | None = None, workers: int | None = None,
-                 on_epoch: EpochDone | None = None, timeout: float | None = None) -> None:
+    def __init__(self, on_done: jobs.Done, on_progress: jobs.Progress | None = None, workers: int | None = None,
+                 on_epoch: jobs.EpochDone | None = None, timeout: float | None = None) -> None:
         self.on_done = on_done
         self.on_progress = on_progress
         self.on_epoch = on_epoch  # called from a slot's thread, as the others
         self.size = workers or default_workers()
-        self.timeout = timeout or default_timeout()
+        self.timeout = timeout or jobs.default_timeout()
         self.heartbeat = min(HEARTBEAT, self.timeout / 4)  # a few beats go by before a worker counts as hung
         self._cond = threading.Condition()
         self._queue: deque[tuple[int, int]] = deque()  # (job id, task index) waiting for a worker
@@ -143,7 +142,6 @@ class Trainer:
         self._jobs.clear()
         self._queue.clear()
         for _, _, worker in self._running.values():
-            worker.killed = True
             worker.kill()
 
     # --- one thread per slot ----------------------------------------------------------------------
@@ -287,7 +285,7 @@ class Trainer:
                 self._cond.wait()
             if self._closed:
                 return None
-            if worker.killed:  # terminated by a cancel just as its task ended: never give it another
+            if worker.killed:  # killed by a cancel, or died, just as its task ended: never give it another
                 return "replace"
             job_id, index = self._queue.popleft()
             self._running[slot] = (job_id, index, worker)
@@ -326,7 +324,8 @@ class Trainer:
 
         try:
             result = worker.train(vars(job), progress)
-        except (EOFError, OSError):
+        except (EOFError, OSError):  # it died; its socket closes just before it can be reaped, so
+            worker.kill()  # mark it, or the slot would take it for alive and hand it work
             return None
         except Exception:  # a bug in the exchange: report it, treat the worker as crashed
             log.exception("lost a training worker")
@@ -351,7 +350,7 @@ class Trainer:
             result = TrainResult(output, None, f"the training worker sent nothing for {self.timeout:g} s (hung, or "
                                  "stopped by a signal such as SIGSTOP), so it was killed and a fresh one took its "
                                  f"place; train again, and if a long training is cut off on a busy machine, "
-                                 f"raise {TIMEOUT_ENV} (seconds)")
+                                 f"raise {jobs.TIMEOUT_ENV} (seconds)")
         elif result is None:  # died by itself, not cancelled: say how
             try:
                 code = worker.proc.wait(timeout=5)

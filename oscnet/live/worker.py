@@ -259,7 +259,7 @@ class Worker:
         self.conn = multiprocessing.connection.Connection(mine.detach())
         self.priority = ""
         self.warm: list[dict[str, Any]] = []
-        self.killed = False  # terminated on purpose (a cancel): it takes no more work
+        self.killed = False  # killed (a cancel, the watchdog) or found dead: it takes no more work
         self.hung = False  # killed for its silence (trainer.py's watchdog)
         self.is_ready = False  # its "ready" has been read: it is warm
         self.heard = time.monotonic()  # when its last message came (or it was given work)
@@ -310,6 +310,7 @@ class Worker:
         """End the process (safe from any thread, any number of times). SIGKILL, which also ends a
         stopped process at once, where SIGTERM would wait for a SIGCONT; a worker keeps nothing
         that needs a clean exit."""
+        self.killed = True
         self.proc.kill()  # does nothing once the process is reaped
 
     def close(self) -> None:
