@@ -25,12 +25,11 @@ OPTIONS = (
 )
 
 
-def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray, learning_rate: float) -> float:
+def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray, learning_rate: float) -> np.ndarray:
     """One step of the tutorial's rule: ΔW = lr·(E·O·(1−O))·Oᵀ, hidden error = Wᵀ·E; returns
-    the example's squared output error before the step, mean over the outputs."""
+    the output error before the step."""
     outputs = network.layer_outputs(inputs)  # O of every layer, inputs first
-    E = targets - outputs[-1]  # output error = target − actual
-    squared = float(E @ E) / E.size
+    E = output_error = targets - outputs[-1]  # output error = target − actual
     for l in range(len(network.weights) - 1, -1, -1):
         O, I = outputs[l + 1], outputs[l]
         linear = l == len(network.weights) - 1 and network.output_activation == "linear"
@@ -39,7 +38,7 @@ def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray
         E_before = W.T @ E  # the error split back along the links, with the weights before this update
         W += learning_rate * np.outer(E * slope, I)
         E = E_before
-    return squared
+    return output_error
 
 
 def train_seed(
@@ -61,7 +60,9 @@ def train_seed(
     for epoch in range(epochs):
         squared = 0.0
         for k in range(n):
-            squared += train_seed_example(network, inputs[k], targets[k], learning_rate)
+            error = train_seed_example(network, inputs[k], targets[k], learning_rate)
+            if meter is not None:
+                squared += float(error @ error) / error.size
             if progress and (k + 1) % 1000 == 0:
                 progress(epoch, k + 1, n)
             if should_stop and should_stop():
