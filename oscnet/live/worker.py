@@ -307,9 +307,8 @@ class Worker:
             self.busy = False
 
     def kill(self) -> None:
-        """End the process (safe from any thread, any number of times). SIGKILL, which also ends a
-        stopped process at once, where SIGTERM would wait for a SIGCONT; a worker keeps nothing
-        that needs a clean exit."""
+        """End the process (safe from any thread, any number of times). SIGKILL: a worker keeps
+        nothing that needs a clean exit, and it ends the process whatever it is doing, stopped too."""
         self.killed = True
         self.proc.kill()  # does nothing once the process is reaped
 
