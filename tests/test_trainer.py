@@ -5,6 +5,7 @@ never waits on the pool's lock while a process starts."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 import time
@@ -149,6 +150,34 @@ def test_a_worker_that_dies_fails_its_output_only():
         pool.close()
 
 
+def test_a_hung_worker_is_killed_after_the_timeout_and_the_other_outputs_finish():
+    got = Collector()
+    epochs: list[tuple[int, int]] = []
+    pool = Trainer(got.on_done, workers=2, timeout=3,
+                   on_epoch=lambda job_id, epoch: epochs.append((epoch.output, epoch.epoch)))
+    seen: set[int] = set()
+    try:
+        assert pool.ready.wait(120)
+        pool.submit([long_job(0, epochs=10_000_000), long_job(1, epochs=20_000)])
+        assert wait_for(lambda: any(job == 0 for _, job, _ in pool._running.values()))
+        victim = next(worker for _, job, worker in pool._running.values() if job == 0)
+        assert wait_for(lambda: any(output == 0 for output, _ in epochs))  # it was reporting
+        seen.update(p.pid for p in pool.processes())
+        os.kill(victim.proc.pid, signal.SIGSTOP)
+        results = got.wait()
+        assert results[0].model is None and "sent nothing for 3 s" in (results[0].error or "")
+        assert results[1].model is not None and results[1].error is None
+        assert victim.hung and wait_for(lambda: gone(victim.proc.pid), 30)
+        after = len(epochs)
+        pool.submit([long_job(2, epochs=20)])  # a fresh worker took its place
+        assert got.wait()[0].model is not None
+        assert all(output == 2 for output, _ in epochs[after:])  # nothing more from the killed one
+        seen.update(p.pid for p in pool.processes())
+    finally:
+        pool.close()
+    assert all(gone(pid) for pid in seen), "close() left a worker process"
+
+
 def test_workers_run_below_everything_else():
     pool = Trainer(lambda job_id, results: None, workers=1)
     try:
@@ -170,10 +199,10 @@ def test_submit_and_cancel_never_wait_for_a_process_to_start(monkeypatch):
     starting = threading.Event()
 
     class SlowWorker(Worker):
-        def __init__(self) -> None:
+        def __init__(self, heartbeat: float) -> None:
             starting.set()
             time.sleep(1.0)
-            super().__init__()
+            super().__init__(heartbeat)
 
     monkeypatch.setattr(trainer_module, "Worker", SlowWorker)
     got = Collector()

@@ -15,6 +15,8 @@ import numpy as np
 WARNING = "/oscnet/status/warning"
 FAILED = "/oscnet/status/training-failed"
 PROGRESS = "/oscnet/status/progress"
+EPOCH = "/oscnet/status/epoch"
+"""k, name, epochs done, epochs in all, the last epoch's mean squared error: while a network trains."""
 EVALUATION = "/oscnet/status/evaluation"
 """k, name, then the figures: a classifier's correct %, kappa, MAE, RMSE, RAE %, RRSE %, n;
 a continuous output's correlation, MAE, RMSE, RAE %, RRSE %, n (Weka's definitions)."""

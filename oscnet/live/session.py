@@ -163,7 +163,7 @@ class Session(Editing, Recording, Training, ProjectFiles, Gestures):
     def trainer(self) -> Trainer:
         """The training worker, started (and warmed up) on first use."""
         if self._trainer is None:
-            self._trainer = Trainer(self._trained, self._progress)
+            self._trainer = Trainer(self._trained, self._progress, on_epoch=self._epoch)
         return self._trainer
 
     def _set_models(self, models: Sequence[Model | None]) -> None:

@@ -15,6 +15,12 @@ training gives: each output's model depends only on its own examples and options
 terminates the workers busy with the job; the spare takes over at once and new workers warm
 up for the other slots; a new submit while busy cancels the old job first (restart).
 
+A busy worker (warming up or training) reports its epochs or a heartbeat at least every
+`heartbeat` seconds; the watchdog thread kills one silent for longer than `timeout`
+($OSCNET_TRAIN_TIMEOUT, 30 s): hung, or stopped with SIGSTOP. Its output fails with a reason
+that says so (not retried: a training that hangs once would hang again), a fresh worker takes
+its place like after a crash, and the other outputs go on.
+
 Locking: `_cond` guards the pool's bookkeeping only. It is never held while a process starts
 or is waited for, while a message is sent or received, or while a callback runs, so `submit`
 and `cancel` (the receive thread calls them for /wekinator/control/train) return at once, and
@@ -25,65 +31,23 @@ from __future__ import annotations
 
 import logging
 import multiprocessing.connection
-import os
 import subprocess
 import sys
 import threading
+import time
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from oscnet.live.worker import Worker, pack, unpack, warm_parent
+from oscnet.live import jobs
+from oscnet.live.jobs import MAX_WORKERS, WORKERS_ENV, Epoch, TrainJob, TrainResult, default_workers
+from oscnet.live.worker import HEARTBEAT, Worker, pack, unpack, warm_parent
 
 _pack, _unpack = pack, unpack  # the channel's codec, under the names other workers import (evaluator.py)
 
-if TYPE_CHECKING:
-    import numpy as np
+__all__ = ["MAX_WORKERS", "WORKERS_ENV", "Epoch", "TrainJob", "TrainResult", "Trainer", "default_workers"]
 
 log = logging.getLogger(__name__)
-
-MAX_WORKERS = 4  # each warm worker holds ~60 MB of its own (numpy, scipy, numba and the recipes)
-WORKERS_ENV = "OSCNET_TRAIN_WORKERS"
-
-
-@dataclass
-class TrainJob:
-    """One output's training: raw inputs (n, n_selected), targets (n,) with NaN = not recorded."""
-
-    output: int  # 0-based output index
-    recipe: str
-    inputs: np.ndarray
-    target: np.ndarray
-    input_names: list[str]
-    class_name: str
-    class_labels: list[str] | None
-    options: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass
-class TrainResult:
-    """A trained model, or the reason there is none."""
-
-    output: int
-    model: Any  # None when the output failed
-    error: str | None = None
-
-
-Done = Callable[[int, list[TrainResult]], None]
-Progress = Callable[[int, int, int], None]  # (job id, outputs done, outputs in the job)
-
-
-def default_workers() -> int:
-    """One worker per core this process may run on, at most MAX_WORKERS ($OSCNET_TRAIN_WORKERS wins)."""
-    given = os.environ.get(WORKERS_ENV, "").strip()
-    if given.isdigit() and int(given) >= 1:
-        return int(given)
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, MAX_WORKERS))
 
 
 @dataclass
@@ -98,10 +62,14 @@ class _Job:
 class Trainer:
     """A pool of warm worker processes, one thread per worker feeding it one output at a time."""
 
-    def __init__(self, on_done: Done, on_progress: Progress | None = None, workers: int | None = None) -> None:
+    def __init__(self, on_done: jobs.Done, on_progress: jobs.Progress | None = None, workers: int | None = None,
+                 on_epoch: jobs.EpochDone | None = None, timeout: float | None = None) -> None:
         self.on_done = on_done
         self.on_progress = on_progress
+        self.on_epoch = on_epoch  # called from a slot's thread, as the others
         self.size = workers or default_workers()
+        self.timeout = timeout or jobs.default_timeout()
+        self.heartbeat = min(HEARTBEAT, self.timeout / 4)  # a few beats go by before a worker counts as hung
         self._cond = threading.Condition()
         self._queue: deque[tuple[int, int]] = deque()  # (job id, task index) waiting for a worker
         self._jobs: dict[int, _Job] = {}  # submitted, not finished, not cancelled
@@ -117,7 +85,8 @@ class Trainer:
         self.ready = threading.Event()  # set while every slot has a warm worker and the spare is warm
         self._threads = [threading.Thread(target=self._slot, args=(k,), name=f"oscnet-trainer-{k}", daemon=True)
                          for k in range(self.size)]
-        for thread in self._threads:
+        self._watchdog = threading.Thread(target=self._watch, name="oscnet-trainer-watchdog", daemon=True)
+        for thread in [*self._threads, self._watchdog]:
             thread.start()
 
     # --- the session's side (any thread; never blocks for long) --------------------------------
@@ -154,7 +123,7 @@ class Trainer:
                     worker.kill()
             self._cond.notify_all()
             spare_thread = self._spare_thread
-        for thread in [*self._threads, spare_thread]:
+        for thread in [*self._threads, spare_thread, self._watchdog]:
             if thread is not None:
                 thread.join(timeout=10)
         with self._cond:
@@ -173,7 +142,6 @@ class Trainer:
         self._jobs.clear()
         self._queue.clear()
         for _, _, worker in self._running.values():
-            worker.killed = True
             worker.kill()
 
     # --- one thread per slot ----------------------------------------------------------------------
@@ -206,7 +174,7 @@ class Trainer:
                 if isinstance(task, str):  # "replace": terminated by a cancel
                     continue
                 job_id, index, job = task
-                self._finish(slot, job_id, index, self._train(worker, job))
+                self._finish(slot, job_id, index, self._train(worker, job_id, job))
         except Exception as exc:  # a bug here must not leave the session waiting forever
             log.exception("training slot %d stopped", slot + 1)
             with self._cond:
@@ -225,7 +193,7 @@ class Trainer:
                 return None
             worker, self._spare = self._spare, None
             self._update_ready()
-        worker = worker or Worker()
+        worker = worker or Worker(self.heartbeat)
         with self._cond:
             self._workers[slot] = worker
             if self._closed:
@@ -282,7 +250,7 @@ class Trainer:
 
     def _make_spare(self) -> None:
         """Start a worker and wait until it is warm, then keep it as the spare."""
-        spare = Worker()
+        spare = Worker(self.heartbeat)
         with self._cond:
             self._warming_spare = spare
             if self._closed:
@@ -317,24 +285,47 @@ class Trainer:
                 self._cond.wait()
             if self._closed:
                 return None
-            if worker.killed:  # terminated by a cancel just as its task ended: never give it another
+            if worker.killed:  # killed by a cancel, or died, just as its task ended: never give it another
                 return "replace"
             job_id, index = self._queue.popleft()
             self._running[slot] = (job_id, index, worker)
             return job_id, index, self._jobs[job_id].tasks[index]
 
-    def _train(self, worker: Worker, job: TrainJob) -> TrainResult | None:
-        """Send one output to the worker and wait for its model; None if the worker died."""
+    def _watch(self) -> None:
+        """Kill every busy worker silent for longer than the timeout; its slot then replaces it."""
+        while True:
+            with self._cond:
+                self._cond.wait(self.heartbeat)
+                if self._closed:
+                    return
+                now = time.monotonic()
+                hung = [w for w in [*self._workers, self._warming_spare]
+                        if w is not None and not w.hung and w.silence(now) > self.timeout]
+                for worker in hung:
+                    worker.hung = True
+            for worker in hung:
+                worker.kill()
+                log.error("training worker %d sent nothing for %g s (hung, or stopped by a signal): killed it; "
+                          "a fresh one takes its place", worker.proc.pid, self.timeout)
+
+    def _train(self, worker: Worker, job_id: int, job: TrainJob) -> TrainResult | None:
+        """Send one output to the worker and wait for its model, passing its epochs on; None if
+        the worker died."""
         from oscnet.recipes import model_from_dict
 
+        def progress(message: dict[str, Any]) -> None:
+            if self.on_epoch is None or worker.killed:
+                return
+            try:
+                self.on_epoch(job_id, Epoch(job.output, int(message["epoch"]), int(message["epochs"]),
+                                            float(message["error"])))
+            except Exception:  # a report that fails must not fail the training
+                log.exception("reporting a training's progress failed")
+
         try:
-            worker.conn.send_bytes(pack({"kind": "job", "job_id": 0, "jobs": [vars(job)]}))
-            while True:
-                message = unpack(worker.conn.recv_bytes())  # EOF when the worker dies
-                if message["kind"] == "done":
-                    result = message["results"][0]
-                    break
-        except (EOFError, OSError):
+            result = worker.train(vars(job), progress)
+        except (EOFError, OSError):  # it died; its socket closes just before it can be reaped, so
+            worker.kill()  # mark it, or the slot would take it for alive and hand it work
             return None
         except Exception:  # a bug in the exchange: report it, treat the worker as crashed
             log.exception("lost a training worker")
@@ -355,7 +346,12 @@ class Trainer:
             if job is None:  # cancelled or superseded meanwhile
                 return
             output = job.tasks[index].output
-        if result is None:  # died by itself, not cancelled: say how
+        if result is None and worker.hung:
+            result = TrainResult(output, None, f"the training worker sent nothing for {self.timeout:g} s (hung, or "
+                                 "stopped by a signal such as SIGSTOP), so it was killed and a fresh one took its "
+                                 f"place; train again, and if a long training is cut off on a busy machine, "
+                                 f"raise {jobs.TIMEOUT_ENV} (seconds)")
+        elif result is None:  # died by itself, not cancelled: say how
             try:
                 code = worker.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -378,10 +374,10 @@ class Trainer:
 
 
 def main(argv: list[str]) -> None:
-    """`python -m oscnet.live.trainer FD`: the worker, talking over the inherited socket FD."""
+    """`python -m oscnet.live.trainer FD [HEARTBEAT]`: the worker, talking over the inherited socket FD."""
     from oscnet.live.worker import serve
 
-    serve(multiprocessing.connection.Connection(int(argv[1])))
+    serve(multiprocessing.connection.Connection(int(argv[1])), float(argv[2]) if len(argv) > 2 else HEARTBEAT)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from oscnet.errors import OscnetError
 from oscnet.live import feedback
 from oscnet.live.evaluator import Evaluation
 from oscnet.live.state import selected_inputs
-from oscnet.live.trainer import TrainJob, TrainResult
+from oscnet.live.trainer import Epoch, TrainJob, TrainResult
 from oscnet.recipes import check_options
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("oscnet.live.session")
 
 DONE_TRAINING = "/wekinator/status/done-training"
+EPOCH_LOG_EVERY = 1.0  # seconds between two console lines about one output's epochs
 
 
 class Training:
@@ -43,6 +45,7 @@ class Training:
     training_progress: tuple[int, int]
     config_version: int
     _training_inputs: dict[int, list[int]]
+    _epoch_logged: dict[int, float]  # output → when its epochs were last logged
 
     if TYPE_CHECKING:  # provided by Session
         _state: LiveState
@@ -88,6 +91,7 @@ class Training:
                                   "record some first")
             restart = self.training_job is not None
             self._training_inputs = {job.output: selected_inputs(self.config, job.output) for job in jobs}
+            self._epoch_logged = {}
             self.training_job = self.trainer.submit(jobs)
             self.training_progress = (0, len(jobs))
             self._status("Training..." + (" (restarted)" if restart else ""))
@@ -157,6 +161,19 @@ class Training:
         if job_id == self.training_job:
             self.training_progress = (done, total)
             self.sender.send(feedback.PROGRESS, done, total)  # outputs trained of the job's
+
+    def _epoch(self, job_id: int, epoch: Epoch) -> None:
+        """A network's epochs while it trains (from the pool's thread, at most 5 a second per
+        output): sent as /oscnet/status/epoch, and logged at most once a second per output."""
+        outputs = self._state.config.outputs
+        if job_id != self.training_job or epoch.output >= len(outputs):
+            return  # a cancelled job's last words
+        k, name = epoch.output, outputs[epoch.output].name
+        self.sender.send(feedback.EPOCH, k + 1, name, epoch.epoch, epoch.epochs, epoch.error)
+        now, last = time.monotonic(), self._epoch_logged.get(k)
+        if last is None or now - last >= EPOCH_LOG_EVERY:
+            self._epoch_logged[k] = now
+            log.info("training %s: epoch %d of %d, error %.6g", name, epoch.epoch, epoch.epochs, epoch.error)
 
     def _warn(self, k: int, text: str) -> None:
         """A warning a person can act on: logged, and sent for a patch to show."""

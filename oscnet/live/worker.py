@@ -15,9 +15,19 @@ code loaded from its disk cache, lazy imports done), so the first training on st
 fast as the tenth; the tiny models go back to the parent with "ready" so that it warms its
 own side too (decoding models and their first predictions, which load compiled code).
 
+While it warms up or trains, a second thread (`Reporter`) samples the training meter
+(recipes/base.py: the epoch and error the training loop writes, compiled loops too) and sends
+how far the training is, at most every PERIOD seconds, and a heartbeat when there is nothing new
+for HEARTBEAT seconds, so the parent tells a long training from a hung worker (trainer.py kills
+a worker silent for longer than its timeout). Every send holds the reporter's lock, and the
+main thread stops the reports in the same hold as it sends "ready" or "done": nothing of a job
+arrives after its "done".
+
 Messages, parent → worker: {"kind": "job", "job_id", "jobs": [TrainJob fields]}; worker →
-parent: {"kind": "ready", "priority", "warm": [model dicts]}, {"kind": "progress", "job_id",
-"done", "total"} and {"kind": "done", "job_id", "results": [{"output", "model", "error"}]}.
+parent: {"kind": "ready", "priority", "warm": [model dicts], "warm_cpu"}, {"kind": "heartbeat"},
+{"kind": "progress", "epoch", "epochs", "error"} (the job's current output: epochs done of all
+and the last epoch's mean squared error; recipes without epochs send heartbeats only) and
+{"kind": "done", "job_id", "results": [{"output", "model", "error"}]}.
 """
 
 from __future__ import annotations
@@ -32,10 +42,18 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger("oscnet.live.trainer")
+
+PERIOD = 0.2  # the reporter samples the meter this often: at most 5 progress messages a second
+HEARTBEAT = 1.0  # the longest a busy worker stays silent (the parent may ask for less)
 
 POLICY_ENV = "OSCNET_TRAIN_POLICY"  # batch (the default), idle or normal: how workers yield the CPU
 NICE = 10
@@ -123,34 +141,88 @@ def warm_models() -> list[dict[str, Any]]:
     return models
 
 
-def serve(conn: multiprocessing.connection.Connection) -> None:
+class Reporter:
+    """The worker's second thread: while the worker is busy, the meter's epoch and error when they
+    change (at most every PERIOD s), else a heartbeat every `heartbeat` s. JSON without numpy, so
+    it beats while the main thread is still importing."""
+
+    def __init__(self, conn: multiprocessing.connection.Connection, heartbeat: float) -> None:
+        self.conn, self.heartbeat = conn, heartbeat
+        self.lock = threading.Condition()  # held by every send, so messages never interleave
+        self.busy = False
+        self.meter: np.ndarray | None = None
+        self.epoch = 0.0  # the epoch last sent
+        self.sent = time.monotonic()
+        threading.Thread(target=self._run, name="oscnet-worker-reporter", daemon=True).start()
+
+    def begin(self, meter: np.ndarray | None = None) -> None:
+        """The worker is busy from now on (training a job when it has a meter)."""
+        with self.lock:
+            self.busy, self.meter, self.epoch, self.sent = True, meter, 0.0, time.monotonic()
+            self.lock.notify()
+
+    def finish(self, message: dict[str, Any]) -> None:
+        """Send the busy spell's answer ("ready", "done"); no report follows it."""
+        with self.lock:
+            self.busy, self.meter = False, None
+            self.conn.send_bytes(pack(message))
+
+    def _run(self) -> None:
+        with self.lock:
+            while True:
+                self.lock.wait(min(PERIOD, self.heartbeat) if self.busy else None)
+                report = self._report() if self.busy else None
+                if report is None:
+                    continue
+                try:
+                    self.conn.send_bytes(json.dumps(report).encode())
+                except OSError:  # the parent has gone; the main thread finds out too
+                    return
+                self.sent = time.monotonic()
+
+    def _report(self) -> dict[str, Any] | None:
+        meter = self.meter
+        if meter is not None:
+            epoch, epochs, error = float(meter[0]), float(meter[1]), float(meter[2])  # base.EPOCH, EPOCHS, ERROR
+            if epoch != self.epoch and epoch >= 1:  # a change; lower after Weka's restart
+                self.epoch = epoch
+                return {"kind": "progress", "epoch": int(epoch), "epochs": int(epochs), "error": error}
+        if time.monotonic() - self.sent >= self.heartbeat:
+            return {"kind": "heartbeat"}
+        return None
+
+
+def serve(conn: multiprocessing.connection.Connection, heartbeat: float = HEARTBEAT) -> None:
     """The worker: lower its priority, warm up, then train each job it is sent and send the models."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C in the console is for the parent
     priority = lower_priority()
     started = time.process_time()
+    reporter = Reporter(conn, heartbeat)
+    reporter.begin()  # warming up can take long on a loaded machine: beat meanwhile
     from oscnet.errors import OscnetError
     from oscnet.recipes import fit_model, model_to_dict
+    from oscnet.recipes.base import new_meter
 
     warm = warm_models()
-    conn.send_bytes(pack({"kind": "ready", "priority": priority, "warm": warm,
-                          "warm_cpu": time.process_time() - started}))
+    reporter.finish({"kind": "ready", "priority": priority, "warm": warm, "warm_cpu": time.process_time() - started})
     while True:
         try:
             message = unpack(conn.recv_bytes())
         except (EOFError, OSError):
             return  # the parent has gone
         job_id, jobs, results = message["job_id"], message["jobs"], []
-        for done, job in enumerate(jobs, start=1):
+        for job in jobs:
+            meter = new_meter()
+            reporter.begin(meter)
             try:
                 model = fit_model(job["recipe"], job["inputs"], job["target"], job["input_names"],
-                                  job["class_name"], job["class_labels"], job["options"])
+                                  job["class_name"], job["class_labels"], job["options"], meter=meter)
                 results.append({"output": job["output"], "model": model_to_dict(model), "error": None})
             except OscnetError as exc:
                 results.append({"output": job["output"], "model": None, "error": str(exc)})
             except Exception as exc:  # a bug: report it instead of dying silently
                 results.append({"output": job["output"], "model": None, "error": f"{type(exc).__name__}: {exc}"})
-            conn.send_bytes(pack({"kind": "progress", "job_id": job_id, "done": done, "total": len(jobs)}))
-        conn.send_bytes(pack({"kind": "done", "job_id": job_id, "results": results}))
+        reporter.finish({"kind": "done", "job_id": job_id, "results": results})
 
 
 # --- the parent's handle ------------------------------------------------------------------------
@@ -173,45 +245,78 @@ def warm_parent(models: list[dict[str, Any]]) -> None:
 class Worker:
     """One worker process and the connection to it (a socket pair carrying JSON messages)."""
 
-    def __init__(self) -> None:
+    def __init__(self, heartbeat: float = HEARTBEAT) -> None:
         mine, theirs = socket.socketpair()
         env = dict(os.environ)
         for name in ONE_THREAD:  # one worker per core: one thread each (a user's setting wins)
             env.setdefault(name, "1")
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", "oscnet.live.trainer", str(theirs.fileno())],
+            self.proc = subprocess.Popen([sys.executable, "-m", "oscnet.live.trainer", str(theirs.fileno()),
+                                          repr(float(heartbeat))],
                                          pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, env=env)
         finally:
             theirs.close()
         self.conn = multiprocessing.connection.Connection(mine.detach())
         self.priority = ""
         self.warm: list[dict[str, Any]] = []
-        self.killed = False  # terminated on purpose (a cancel): it takes no more work
+        self.killed = False  # killed (a cancel, the watchdog) or found dead: it takes no more work
+        self.hung = False  # killed for its silence (trainer.py's watchdog)
         self.is_ready = False  # its "ready" has been read: it is warm
+        self.heard = time.monotonic()  # when its last message came (or it was given work)
+        self.busy = True  # warming up or training: it must be heard from
 
     def __repr__(self) -> str:
         return f"Worker(pid {self.proc.pid}, {'running' if self.proc.poll() is None else 'ended'})"
 
+    def silence(self, now: float) -> float:
+        """How long a busy worker has been silent (0 while it is idle)."""
+        return now - self.heard if self.busy else 0.0
+
+    def _receive(self) -> dict[str, Any]:
+        message = unpack(self.conn.recv_bytes())  # EOFError when the worker dies
+        self.heard = time.monotonic()
+        return message
+
     def wait_ready(self) -> bool:
         """Block until the worker is warm; False if it died first."""
         try:
-            message = unpack(self.conn.recv_bytes())
+            message = self._receive()
+            while message.get("kind") == "heartbeat":
+                message = self._receive()
         except (EOFError, OSError, ValueError):
             return False
         self.priority, self.warm = message.get("priority", ""), message.get("warm", [])
         self.is_ready = message.get("kind") == "ready"
+        self.busy = not self.is_ready
         return self.is_ready
 
+    def train(self, job: dict[str, Any], on_progress: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+        """Send one output's job and wait for its result ({"output", "model", "error"}), passing
+        each progress message on; EOFError or OSError if the worker dies (or is killed) meanwhile."""
+        self.heard = time.monotonic()
+        self.busy = True  # after `heard`: the watchdog never sees a busy worker with an old time
+        try:
+            self.conn.send_bytes(pack({"kind": "job", "job_id": 0, "jobs": [job]}))
+            while True:
+                message = self._receive()
+                if message["kind"] == "progress":
+                    on_progress(message)
+                elif message["kind"] == "done":
+                    return dict(message["results"][0])
+        finally:
+            self.busy = False
+
     def kill(self) -> None:
-        """Terminate the process (safe from any thread, any number of times)."""
-        self.proc.terminate()  # does nothing once the process is reaped
+        """End the process (safe from any thread, any number of times). SIGKILL: a worker keeps
+        nothing that needs a clean exit, and it ends the process whatever it is doing, stopped too."""
+        self.killed = True
+        self.proc.kill()  # does nothing once the process is reaped
 
     def close(self) -> None:
-        """Terminate, reap (so no zombie is left) and close the connection."""
+        """Kill, reap (so no zombie is left) and close the connection."""
         self.kill()
         try:
             self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        except subprocess.TimeoutExpired:  # e.g. stuck in the kernel; reaped when it ends
+            log.warning("training worker %d did not end within 5 s of SIGKILL", self.proc.pid)
         self.conn.close()

@@ -22,7 +22,7 @@ from oscnet.errors import OscnetError
 from oscnet.nn.model import FORMAT, VERSION, Model, read_model_json, write_atomic
 from oscnet.nn.wekatext import weka_text
 from oscnet.recipes import adaboost, batch, j48, knn, linear, naive_bayes, seed, stump, svm, weka
-from oscnet.recipes.base import Option, Recipe
+from oscnet.recipes.base import Option, Recipe, metered
 
 __all__ = ["RECIPES", "Option", "Recipe", "check_options", "fit_model", "get", "load_model", "model_from_dict",
            "model_text", "model_to_dict", "n_inputs", "save_model"]
@@ -57,20 +57,22 @@ def check_options(recipe: str, options: dict[str, Any] | None) -> dict[str, Any]
 
 def fit_model(recipe: str, inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str],
               class_name: str = "class", class_labels: Sequence[str] | None = None,
-              options: dict[str, Any] | None = None) -> Any:
+              options: dict[str, Any] | None = None, meter: np.ndarray | None = None) -> Any:
     """Train one output's model by recipe name on raw examples; rows with a NaN target are dropped.
 
     inputs: (n, n_inputs) raw, NaN = missing; target: (n,) raw numbers, or class indexes
     0..C−1 when `class_labels` is given. Options are named as the recipe declares them (or by
-    Weka's flag letters).
+    Weka's flag letters). `meter` (base.new_meter()): where a recipe with epochs writes how far
+    it is, for another thread to read while it trains.
     """
     chosen = get(recipe)
     kind = "nominal" if class_labels is not None else "numeric"
     if kind not in chosen.class_types:
         raise OscnetError(f"the {recipe} recipe cannot learn a {kind} output; use one of "
                           f"{', '.join(n for n, r in RECIPES.items() if kind in r.class_types)}")
-    model = chosen.fit(inputs, target, list(input_names), class_name,
-                       None if class_labels is None else list(class_labels), chosen.check_options(options))
+    with metered(meter):
+        model = chosen.fit(inputs, target, list(input_names), class_name,
+                           None if class_labels is None else list(class_labels), chosen.check_options(options))
     if not hasattr(model, "info"):
         model.info = {}  # version and input indexes, kept with every learner's model
     return model

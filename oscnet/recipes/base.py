@@ -1,5 +1,5 @@
-"""What every recipe shares: its declaration (name, class types, options), progress types,
-and the rows a learner trains on.
+"""What every recipe shares: its declaration (name, class types, options), progress types and
+the training meter, and the rows a learner trains on.
 
 A recipe declares its options once, as `Option`s: the registry checks a config's or the
 command line's options against them (unknown names, wrong types) before anything trains, so a
@@ -9,7 +9,9 @@ typo shows when the config loads and not at the first `train` on stage.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -24,6 +26,37 @@ Monitor = Callable[[np.ndarray, np.ndarray], None]
 """Called as monitor(outputs, targets) with each batch's forward-pass outputs, (b, n_outputs)."""
 
 ClassType = str  # "numeric" or "nominal"
+
+EPOCH, EPOCHS, ERROR = range(3)
+"""The training meter's fields: epochs done, epochs in all, the mean squared error of the last
+epoch done (NaN before the first). A float64 array rather than a callback: the compiled loops
+write it without calling into Python, and the live worker's reporting thread samples it
+(recipes with epochs write it; the others leave it at zero)."""
+
+_meter: ContextVar[np.ndarray | None] = ContextVar("oscnet_training_meter", default=None)
+
+
+def new_meter() -> np.ndarray:
+    """A meter for one training: no epoch done yet."""
+    return np.array([0.0, 0.0, np.nan])
+
+
+@contextmanager
+def metered(meter: np.ndarray | None) -> Iterator[None]:
+    """Trainings inside the block write their epochs and error to `meter` (None: to nothing)."""
+    token = _meter.set(meter)
+    try:
+        yield
+    finally:
+        _meter.reset(token)
+
+
+def training_meter(epochs: int) -> np.ndarray | None:
+    """The meter of the training now running (its epochs in all written), or None if none is asked for."""
+    meter = _meter.get()
+    if meter is not None:
+        meter[EPOCHS] = epochs
+    return meter
 
 
 class Trained(Protocol):

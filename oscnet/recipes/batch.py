@@ -31,7 +31,7 @@ from scipy.special import expit as sigmoid
 from oscnet.errors import OscnetError
 from oscnet.nn.model import Model
 from oscnet.nn.network import Network
-from oscnet.recipes.base import Monitor, Option, Progress, Recipe
+from oscnet.recipes.base import EPOCH, ERROR, Monitor, Option, Progress, Recipe, training_meter
 from oscnet.recipes.networks import fit_network
 
 logger = logging.getLogger(__name__)
@@ -270,10 +270,32 @@ def fit(inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str], clas
     opts = RECIPE.check_options(options)
 
     def train(network: Network, x: np.ndarray, goal: np.ndarray, o: dict[str, Any]) -> None:
-        train_network(network, x, goal, o)
+        meter = training_meter(int(o["epochs"]))
+        if meter is None:
+            train_network(network, x, goal, o)
+            return
+        errors = _EpochErrors(meter)
+        train_network(network, x, goal, o, progress=errors.progress, monitor=errors.monitor)
 
     return fit_network("batch", train, inputs, target, input_names, class_name, class_labels, opts,
                        tutorial_ranges=False)
+
+
+class _EpochErrors:
+    """Progress and monitor callbacks that write each epoch and its mean squared error (over every
+    example and output, each batch's outputs before its update) into a training meter."""
+
+    def __init__(self, meter: np.ndarray) -> None:
+        self.meter, self.squared, self.count = meter, 0.0, 0
+
+    def monitor(self, outputs: np.ndarray, targets: np.ndarray) -> None:
+        self.squared += float(np.square(targets - outputs).sum())
+        self.count += targets.size
+
+    def progress(self, epoch: int, done: int, total: int) -> None:
+        if done == total:  # the epoch's end (the others are reports within it)
+            self.meter[ERROR], self.meter[EPOCH] = self.squared / max(self.count, 1), epoch + 1
+            self.squared, self.count = 0.0, 0
 
 
 def train_network(network: Network, inputs: np.ndarray, targets: np.ndarray, options: dict[str, Any],

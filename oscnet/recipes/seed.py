@@ -14,7 +14,7 @@ import numpy as np
 
 from oscnet.nn.model import Model
 from oscnet.nn.network import Network
-from oscnet.recipes.base import Option, Progress, Recipe
+from oscnet.recipes.base import EPOCH, ERROR, Option, Progress, Recipe, training_meter
 from oscnet.recipes.networks import fit_network
 
 OPTIONS = (
@@ -25,10 +25,11 @@ OPTIONS = (
 )
 
 
-def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray, learning_rate: float) -> None:
-    """One step of the tutorial's rule: ΔW = lr·(E·O·(1−O))·Oᵀ, hidden error = Wᵀ·E."""
+def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray, learning_rate: float) -> np.ndarray:
+    """One step of the tutorial's rule: ΔW = lr·(E·O·(1−O))·Oᵀ, hidden error = Wᵀ·E; returns
+    the output error before the step."""
     outputs = network.layer_outputs(inputs)  # O of every layer, inputs first
-    E = targets - outputs[-1]  # output error = target − actual
+    E = output_error = targets - outputs[-1]  # output error = target − actual
     for l in range(len(network.weights) - 1, -1, -1):
         O, I = outputs[l + 1], outputs[l]
         linear = l == len(network.weights) - 1 and network.output_activation == "linear"
@@ -37,6 +38,7 @@ def train_seed_example(network: Network, inputs: np.ndarray, targets: np.ndarray
         E_before = W.T @ E  # the error split back along the links, with the weights before this update
         W += learning_rate * np.outer(E * slope, I)
         E = E_before
+    return output_error
 
 
 def train_seed(
@@ -47,21 +49,28 @@ def train_seed(
     epochs: int = 1,
     progress: Progress | None = None,
     should_stop: Callable[[], bool] | None = None,
+    meter: np.ndarray | None = None,
 ) -> Network:
     """The tutorial's loop: every epoch, every example in order, one update each (in place).
 
-    inputs: (n_examples, n_inputs); targets: (n_examples, n_outputs).
+    inputs: (n_examples, n_inputs); targets: (n_examples, n_outputs). `meter` (base.EPOCH,
+    base.ERROR): each epoch's number and its examples' mean squared error.
     """
     n = len(inputs)
     for epoch in range(epochs):
+        squared = 0.0
         for k in range(n):
-            train_seed_example(network, inputs[k], targets[k], learning_rate)
+            error = train_seed_example(network, inputs[k], targets[k], learning_rate)
+            if meter is not None:
+                squared += float(error @ error) / error.size
             if progress and (k + 1) % 1000 == 0:
                 progress(epoch, k + 1, n)
             if should_stop and should_stop():
                 return network
         if progress:
             progress(epoch, n, n)
+        if meter is not None:
+            meter[ERROR], meter[EPOCH] = squared / max(n, 1), epoch + 1
     return network
 
 
@@ -71,7 +80,8 @@ def fit(inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str], clas
     opts = RECIPE.check_options(options)
 
     def train(network: Network, x: np.ndarray, goal: np.ndarray, o: dict[str, Any]) -> None:
-        train_seed(network, x, goal, float(o["learning_rate"]), int(o["epochs"]))
+        train_seed(network, x, goal, float(o["learning_rate"]), int(o["epochs"]),
+                   meter=training_meter(int(o["epochs"])))
 
     return fit_network("seed", train, inputs, target, input_names, class_name, class_labels, opts,
                        tutorial_ranges=True)

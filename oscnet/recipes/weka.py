@@ -20,7 +20,7 @@ import numpy as np
 from oscnet.errors import OscnetError
 from oscnet.nn.model import Model, Scaling
 from oscnet.nn.network import Network
-from oscnet.recipes.base import Option, Recipe, hidden_sizes, labelled_rows
+from oscnet.recipes.base import Option, Recipe, hidden_sizes, labelled_rows, training_meter
 from oscnet.recipes.javarandom import JavaRandom
 from oscnet.recipes.weka_loops import _train_fast, _train_reference
 
@@ -142,11 +142,12 @@ def train_weka(
     sizes = [x.shape[1], *options.hidden_sizes(x.shape[1], n_classes), n_classes]
     train = _train_fast if fast else _train_reference
     learning_rate, restarts = options.learning_rate, 0
+    meter = training_meter(options.epochs)  # a restart counts its epochs from 1 again
     while True:
         rng._state = after_shuffle
         net = initial_network(rng, sizes, linear_output=not nominal)
         if train(net, xn, goal, order, class_base, class_range, learning_rate,
-                 options.momentum, options.epochs):
+                 options.momentum, options.epochs, meter):
             break
         # §3.5: the error overflowed; start again from the same weights at half the rate
         if learning_rate <= 1e-6:

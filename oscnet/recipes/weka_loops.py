@@ -27,11 +27,13 @@ def weka_sigmoid(s: float) -> float:
 def _train_reference(
     net: Network, x: np.ndarray, target: np.ndarray, order: np.ndarray,
     class_base: float, class_range: float, learning_rate: float, momentum: float, epochs: int,
+    meter: np.ndarray | None = None,
 ) -> bool:
     """§3.4 and §3.5 in plain numpy; returns False when an epoch's error is NaN or infinite.
 
     x: (n, n_inputs) normalised, missing = 0. target: (n,) raw class value (numeric), or
-    (n, C) one-hot (nominal). Weights change in place.
+    (n, C) one-hot (nominal). Weights change in place. `meter` (base.EPOCH, base.ERROR): each
+    finite epoch's number and mean squared error, Weka's "error per epoch".
     """
     W, b = net.weights, net.thresholds
     dW = [np.zeros_like(w) for w in W]  # previous changes, for momentum
@@ -39,7 +41,7 @@ def _train_reference(
     numeric = net.output_activation == "linear"
     sig = np.vectorize(weka_sigmoid, otypes=[np.float64])
     C = W[-1].shape[0]
-    for _ in range(epochs):
+    for epoch in range(epochs):
         epoch_sum = 0.0
         for r in order:
             # forward: X = W·I + θ, O = sigmoid(X) (the output unit is linear for a numeric class)
@@ -68,6 +70,8 @@ def _train_reference(
                 W[l] += dW[l]
         if not math.isfinite(epoch_sum / len(order)):
             return False
+        if meter is not None:
+            meter[2], meter[0] = epoch_sum / len(order), epoch + 1
     return True
 
 
@@ -79,11 +83,13 @@ except ImportError:  # pragma: no cover - numba is a dependency; keep working wi
 
 
 def _train_fast_kernel(sizes, w, b, w_off, b_off, x, target, order, class_base, class_range,
-                       learning_rate, momentum, epochs, linear_output):  # pragma: no cover - compiled
+                       learning_rate, momentum, epochs, linear_output, meter):  # pragma: no cover - compiled
     """The loop of `_train_reference` as scalar code in Weka's summation order (numba-compiled).
 
     w, b: every layer's weights (row-major (n_out, n_in)) and thresholds, flattened; w_off,
-    b_off: where each layer starts. Returns 1 when an epoch's error is NaN/inf, else 0.
+    b_off: where each layer starts. meter: as the reference's, written after every finite epoch
+    (the error first: a reader in another thread sees an epoch with its own error or a later one).
+    Returns 1 when an epoch's error is NaN/inf, else 0.
     """
     n_layers = len(sizes) - 1
     n_units = 0
@@ -98,7 +104,7 @@ def _train_fast_kernel(sizes, w, b, w_off, b_off, x, target, order, class_base, 
     db = np.zeros_like(b)
     n_in0 = sizes[0]
     C = sizes[n_layers]
-    for _ in range(epochs):
+    for epoch in range(epochs):
         epoch_sum = 0.0
         for r in order:
             for i in range(n_in0):
@@ -156,11 +162,13 @@ def _train_fast_kernel(sizes, w, b, w_off, b_off, x, target, order, class_base, 
         mean = epoch_sum / len(order)
         if math.isnan(mean) or math.isinf(mean):
             return 1
+        meter[2] = mean
+        meter[0] = epoch + 1
     return 0
 
 
 def _train_one_hidden_kernel(W, b1, V, b2, x, target, order, class_base, class_range,
-                             learning_rate, momentum, epochs, linear_output):  # pragma: no cover - compiled
+                             learning_rate, momentum, epochs, linear_output, meter):  # pragma: no cover - compiled
     """`_train_fast_kernel` for Wekinator's shape, one hidden layer, with 2-D arrays (twice as fast).
 
     W: (H, I) input→hidden, b1: (H,), V: (C, H) hidden→output, b2: (C,); all change in place.
@@ -174,7 +182,7 @@ def _train_one_hidden_kernel(W, b1, V, b2, x, target, order, class_base, class_r
     db1 = np.zeros(H)
     dV = np.zeros_like(V)
     db2 = np.zeros(C)
-    for _ in range(epochs):
+    for epoch in range(epochs):
         epoch_sum = 0.0
         for r in order:
             xr = x[r]
@@ -235,6 +243,8 @@ def _train_one_hidden_kernel(W, b1, V, b2, x, target, order, class_base, class_r
         mean = epoch_sum / len(order)
         if math.isnan(mean) or math.isinf(mean):
             return 1
+        meter[2] = mean
+        meter[0] = epoch + 1
     return 0
 
 
@@ -248,11 +258,13 @@ if numba is not None:
 def _train_fast(
     net: Network, x: np.ndarray, target: np.ndarray, order: np.ndarray,
     class_base: float, class_range: float, learning_rate: float, momentum: float, epochs: int,
+    meter: np.ndarray | None = None,
 ) -> bool:
     """The compiled loop on flattened copies of the weights; the same contract as the reference."""
     if numba is None:  # pragma: no cover
         return _train_reference(net, x, target, order, class_base, class_range,
-                                learning_rate, momentum, epochs)
+                                learning_rate, momentum, epochs, meter)
+    meter = np.zeros(3) if meter is None else meter  # the kernel always writes one
     x = np.ascontiguousarray(x, dtype=np.float64)
     target = np.ascontiguousarray(target.reshape(len(target), -1), dtype=np.float64)
     linear = net.output_activation == "linear"
@@ -260,7 +272,7 @@ def _train_fast(
         copies = [np.array(a) for a in (net.weights[0], net.thresholds[0], net.weights[1], net.thresholds[1])]
         status = _train_one_hidden_kernel(copies[0], copies[1], copies[2], copies[3], x, target, order.astype(np.int64), float(class_base),
                                           float(class_range), float(learning_rate), float(momentum),
-                                          int(epochs), linear)
+                                          int(epochs), linear, meter)
         if status:
             return False
         for mine, trained in zip((net.weights[0], net.thresholds[0], net.weights[1], net.thresholds[1]), copies):
@@ -274,7 +286,7 @@ def _train_fast(
     # One call runs every epoch: the live tool cancels a training by abandoning its worker.
     status = _train_fast_kernel(sizes, w, b, w_off, b_off, x, target, order.astype(np.int64),
                                 float(class_base), float(class_range), float(learning_rate),
-                                float(momentum), int(epochs), linear)
+                                float(momentum), int(epochs), linear, meter)
     if status:
         return False
     for l in range(len(net.weights)):
