@@ -27,7 +27,7 @@ from oscnet.live.session import Session
 from oscnet.project.outputs import OutputSpec
 from oscnet.web.access import Access, is_loopback, parse_address
 from oscnet.web.frames import FrameBuilder, LogTail
-from oscnet.web.modelmap import MapRequest, compute, grid_rows
+from oscnet.web.modelmap import MapRequest, compute, grid_rows, message
 from oscnet.web.server import WebView
 
 REPO = Path(__file__).resolve().parents[1]
@@ -187,6 +187,8 @@ def test_the_model_map_is_the_runners_own_predictions():
             np.testing.assert_allclose(answer["values"], expected, rtol=1e-12, atol=1e-12)
             assert np.all(rows[:, 1] == 0.6)  # the other input held
             assert len(answer["dots"]) == 60 and answer["trained"]
+            sent = json.loads(json.dumps(message(answer)))  # as the page gets it: float32
+            np.testing.assert_allclose(np.frombuffer(base64.b64decode(sent["values"]), "<f4"), expected, rtol=1e-6)
         assert len(set(answer["values"])) == 2  # the classifier's map shows both classes
         with pytest.raises(OscnetError, match="two different inputs"):
             compute(state, held, block.inputs, block.outputs, MapRequest(0, 1, 1))

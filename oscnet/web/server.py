@@ -34,6 +34,7 @@ from oscnet.osc.problems import Problems
 from oscnet.web import commands
 from oscnet.web.access import DEFAULT_HOST, PORT_TRIES, Access, parse_address
 from oscnet.web.frames import FrameBuilder, LogTail
+from oscnet.web import modelmap
 from oscnet.web.modelmap import MapRequest, compute
 
 if TYPE_CHECKING:
@@ -275,9 +276,8 @@ class WebView:
             if message.get("cmd") == "map":
                 request = MapRequest(*(_index(message, key) for key in ("output", "x", "y")))
                 mirror = self.builder.mirror
-                result = await loop.run_in_executor(self._maps, compute, self.session.live_state,
-                                                    self.session.last_inputs, mirror.inputs, mirror.outputs, request)
-                client.message(dumps({**result, "id": ident}))
+                text = await loop.run_in_executor(self._maps, self._map, request, ident, mirror.inputs, mirror.outputs)
+                client.message(text)
                 return
             await loop.run_in_executor(self._commands, commands.run, self.session, message)
             reply: dict[str, Any] = {"type": "reply", "id": ident, "ok": True}
@@ -287,6 +287,11 @@ class WebView:
             log.debug("web command failed", exc_info=True)
             reply = {"type": "reply", "id": ident, "ok": False, "error": f"internal error: {exc!r} (please report it)"}
         client.message(dumps(reply))
+
+    def _map(self, request: MapRequest, ident: Any, inputs: Any, outputs: Any) -> str:
+        """On the map thread: the map computed and encoded as the text the page gets."""
+        result = compute(self.session.live_state, self.session.last_inputs, inputs, outputs, request)
+        return dumps({**modelmap.message(result), "id": ident})
 
     async def _tick(self) -> None:
         """Build a frame every 1/fps s and hand it to every browser; never bursts to catch up."""

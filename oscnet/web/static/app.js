@@ -19,6 +19,8 @@ function el(tag, attrs = {}, ...children) {
   for (const child of children) node.append(child);
   return node;
 }
+// Text is written only when it changed: the page redraws 30 times a second and should cost little.
+function setText(id, text) { const node = $(id); if (node && node.textContent !== text) node.textContent = text; }
 const fmt = (v) => (v === null || v === undefined) ? "–" : (Math.abs(v) >= 1000 || (v !== 0 && Math.abs(v) < 0.001)
   ? v.toExponential(2) : (+v.toFixed(4)).toString());
 
@@ -55,7 +57,10 @@ function receive(message) {
       if (message.id === mapId) { $("map-note").textContent = message.error; scheduleMap(); break; }
       showError(message.ok ? "" : message.error);
       break;
-    case "map": view.map = message; drawMap(message); scheduleMap(); break;
+    case "map":
+      message.values = message.values === null ? null : floats(message.values);
+      message.dots = floats(message.dots);
+      view.map = message; drawMap(message); scheduleMap(); break;
   }
 }
 
@@ -162,15 +167,15 @@ function render() {
   if (!dirty || !view.frame || !view.project) return;
   dirty = false;
   const f = view.frame, p = view.project;
-  $("state").textContent = f.state;
+  setText("state", f.state);
   $("state").className = f.state.split(",")[0];
-  $("status").textContent = f.status;
+  setText("status", f.status);
   const bar = $("progress");
   bar.hidden = !f.training;
   if (f.training) { bar.max = Math.max(1, f.training[1]); bar.value = f.training[0]; }
   const bad = Object.entries(f.problems).map(([kind, n]) => `${kind} ${n}`).join(", ") || "none";
-  $("rate").textContent = `${f.rate.toFixed(0)} messages/s; ${f.received} received; bad input: ${bad}`;
-  if (view.lastSample) view.lastSample.forEach((v, i) => { const o = $(`input-${i}`); if (o) o.textContent = fmt(v); });
+  setText("rate", `${f.rate.toFixed(0)} messages/s; ${f.received} received; bad input: ${bad}`);
+  if (view.lastSample) view.lastSample.forEach((v, i) => setText(`input-${i}`, fmt(v)));
   view.traces.forEach((trace, i) => drawTrace($(`trace-${i}`), trace, view.traceAt));
   const now = performance.now();
   p.outputs.forEach((o, k) => {
@@ -179,12 +184,11 @@ function render() {
     const slider = $(`slider-${k}`);
     // The slider follows the session's value (the model's, while running) unless a person moved it just now.
     if (slider && !(now - (touched.get(k) || -1e9) < 1000) && !pendingSet.has(k) && value !== null) slider.value = value;
-    const shown = $(`value-${k}`);
-    if (shown && !(now - (touched.get(k) || -1e9) < 1000)) shown.textContent = fmt(value);
+    if (!(now - (touched.get(k) || -1e9) < 1000)) setText(`value-${k}`, fmt(value));
     $(`record-${k}`).checked = rec; $(`run-${k}`).checked = run; $(`train-${k}`).checked = train;
-    $(`model-${k}`).textContent = trained ? `trained (v${version})` : "untrained";
+    setText(`model-${k}`, trained ? `trained (v${version})` : "untrained");
     $(`output-${k}`).classList.toggle("trained", !!trained);
-    $(`count-${k}`).textContent = `${count} examples`;
+    setText(`count-${k}`, `${count} examples`);
   });
 }
 
@@ -231,11 +235,18 @@ const RAMP = [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 2
 const CLASSES = [[120, 120, 120], [230, 85, 13], [49, 130, 189], [49, 163, 84], [117, 107, 177], [222, 45, 38],
   [253, 174, 107], [107, 174, 214], [161, 217, 155], [188, 189, 220], [255, 215, 0]];
 function colour(m, v) {
-  if (v === null || Number.isNaN(v)) return [0, 0, 0];
+  if (v === null || Number.isNaN(v)) return [0, 0, 0];  // no value (NaN in the float32 arrays)
   if (m.classifier) return CLASSES[Math.round(v) % CLASSES.length];
   const t = Math.min(1, Math.max(0, (v - m.vrange[0]) / ((m.vrange[1] - m.vrange[0]) || 1))) * (RAMP.length - 1);
   const i = Math.min(RAMP.length - 2, Math.floor(t)), f = t - i;
   return RAMP[i].map((c, j) => Math.round(c + (RAMP[i + 1][j] - c) * f));
+}
+
+// The map's numbers come as little-endian float32 in base64 (see modelmap.message).
+function floats(base64) {
+  const text = atob(base64), bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return new Float32Array(bytes.buffer);
 }
 
 function drawMap(m) {
@@ -244,7 +255,8 @@ function drawMap(m) {
   g.fillStyle = "#111317"; g.fillRect(0, 0, W, H);
   if (m.values) {
     const n = m.size, image = new ImageData(n, n);
-    m.values.forEach((v, i) => { const c = colour(m, v); image.data.set([c[0], c[1], c[2], 255], i * 4); });
+    const data = image.data;
+    m.values.forEach((v, i) => { const c = colour(m, v); data[4 * i] = c[0]; data[4 * i + 1] = c[1]; data[4 * i + 2] = c[2]; data[4 * i + 3] = 255; });
     const tile = document.createElement("canvas");
     tile.width = n; tile.height = n; tile.getContext("2d").putImageData(image, 0, 0);
     g.imageSmoothingEnabled = !m.classifier;
@@ -252,8 +264,8 @@ function drawMap(m) {
   }
   const px = (x) => pad + (x - m.xrange[0]) / (m.xrange[1] - m.xrange[0]) * w;
   const py = (y) => 8 + h - (y - m.yrange[0]) / (m.yrange[1] - m.yrange[0]) * h;
-  for (const [x, y, v] of m.dots) {
-    const c = colour(m, v);
+  for (let i = 0; i + 2 < m.dots.length; i += 3) {
+    const x = m.dots[i], y = m.dots[i + 1], c = colour(m, m.dots[i + 2]);
     g.beginPath(); g.arc(px(x), py(y), 3.5, 0, 2 * Math.PI);
     g.fillStyle = `rgb(${c})`; g.fill(); g.lineWidth = 1; g.strokeStyle = "#fff"; g.stroke();
   }
@@ -265,8 +277,8 @@ function drawMap(m) {
   g.save(); g.translate(14, 8 + h); g.rotate(-Math.PI / 2);
   g.fillText(`${m.axes[1]} ${fmt(m.yrange[0])} … ${fmt(m.yrange[1])}`, 0, 0); g.restore();
   $("map-note").textContent = (m.trained ? `${m.name} over ${m.axes[0]} × ${m.axes[1]}, other inputs held` +
-    ` at their current values (+); ${m.dots.length} examples as dots` : `${m.name} has no model yet: train ` +
-    `it; the dots are its ${m.dots.length} examples`) + (m.classifier ? "; colours are classes" :
+    ` at their current values (+); ${m.n_dots} examples as dots` : `${m.name} has no model yet: train ` +
+    `it; the dots are its ${m.n_dots} examples`) + (m.classifier ? "; colours are classes" :
     `; colour ${fmt(m.vrange[0])} (dark) … ${fmt(m.vrange[1])} (bright)`);
 }
 
