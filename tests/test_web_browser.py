@@ -129,9 +129,11 @@ def click(driver, name: str) -> None:
     driver.find_element(By.XPATH, f"//button[normalize-space()='{name}']").click()
 
 
-def test_record_train_run_and_the_model_map_from_the_page(browser, tmp_path):
+def test_record_train_run_and_the_model_map_from_the_page(browser, tmp_path, caplog):
     from pythonosc.udp_client import SimpleUDPClient
     from selenium.webdriver.support.ui import Select
+
+    caplog.set_level("INFO", logger="oscnet")  # as `oscnet serve` logs: the page's messages show them
 
     config = live_config(2, 2)
     config.outputs[1] = OutputSpec("gesture", type="classifier", classes=2)
@@ -165,6 +167,7 @@ def test_record_train_run_and_the_model_map_from_the_page(browser, tmp_path):
         wait_until(lambda: session.training_job is not None or session.models[0] is not None, what="training to start")
         session.wait_training()
         wait_for(browser, lambda d: by_id(d, "model-0").text == "trained (v1)", "the trained state")
+        wait_for(browser, lambda d: "Training completed." in by_id(d, "log").text, "the log line")
         click(browser, "Run")
         wait_until(lambda: session.running, what="running")
         for x in ([0.8, 0.8], [0.2, 0.2], [0.75, 0.85]):
@@ -192,6 +195,7 @@ def test_record_train_run_and_the_model_map_from_the_page(browser, tmp_path):
         click(browser, "Evaluate")
         wait_for(browser, lambda d: "gesture" in by_id(d, "evaluation").text and "correct %" in by_id(d, "evaluation").text,
                  "the evaluation figures", timeout=60)
+        wait_for(browser, lambda d: by_id(d, "status").text == "Evaluated outputs-1, gesture.", "the status line")
         shot = REPO / "docs" / "web.png" if os.environ.get("OSCNET_WRITE_DOCS") else tmp_path / "web.png"
         browser.save_screenshot(str(shot))
         assert pixels(shot.read_bytes()).std() > 10

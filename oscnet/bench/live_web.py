@@ -54,11 +54,11 @@ class BrowserViewer:
                 raise OscnetError("the web view did not show its map within 30 s in the browser")
             time.sleep(0.1)
 
-    def fps(self) -> float:
-        return float(self.driver.execute_script("return window.oscnetView.fps") or 0.0)
-
-    def hide(self) -> None:
+    def hide(self) -> float:
+        """Leave the page; returns the frames per second it was getting."""
+        fps = float(self.driver.execute_script("return window.oscnetView ? window.oscnetView.fps : 0") or 0.0)
         self.driver.get("about:blank")
+        return fps
 
     def close(self) -> None:
         self.driver.quit()
@@ -76,7 +76,6 @@ class SocketViewer:
         if self.url.endswith("/"):
             self.url += "ws"
         self.proc: subprocess.Popen | None = None
-        self.last_fps = 0.0
 
     def show(self) -> None:
         from oscnet.bench.startup import child_env
@@ -87,13 +86,13 @@ class SocketViewer:
         if self.proc.stdout.readline().strip() != "connected":
             raise OscnetError("the WebSocket client could not connect to the web view")
 
-    def fps(self) -> float:
-        return self.last_fps
-
-    def hide(self) -> None:
-        if self.proc is not None:
-            out, _ = self.proc.communicate("", timeout=30)  # end of input: it prints its frame rate and stops
-            self.last_fps, self.proc = float(out.split()[-1]), None
+    def hide(self) -> float:
+        """Disconnect; returns the frames per second it was getting."""
+        if self.proc is None:
+            return 0.0
+        out, _ = self.proc.communicate("", timeout=30)  # end of input: it prints its frame rate and stops
+        self.proc = None
+        return float(out.split()[-1])
 
     def close(self) -> None:
         self.hide()
@@ -172,7 +171,7 @@ def bench_live_web(args: Any) -> int:
                 results["without", rate] = client.measure(target, rate, args.seconds)
                 viewer.show()
                 results["with", rate] = client.measure(target, rate, args.seconds)
-                fps[rate] = viewer.fps()
+                fps[rate] = viewer.hide()
         finally:
             if viewer is not None:
                 viewer.close()

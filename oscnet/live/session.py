@@ -298,6 +298,8 @@ class Session(Editing, Recording, Training, ProjectFiles, Gestures):
         """Keep an evaluation's results for front ends that show them (the web view), then send them."""
         self.evaluation = (self.evaluation[0] + 1, results)  # one assignment: a reader sees one evaluation
         super()._evaluated(results)
+        if self.status_text.startswith("Evaluating"):  # not logged: the figures were, just now
+            self.status_text = f"Evaluated {', '.join(self.config.outputs[r['output']].name for r in results)}."
 
     def input_rate(self) -> float:
         """Input messages received in the last second."""

@@ -31,10 +31,9 @@ from aiohttp import WSMsgType, web
 
 from oscnet.errors import OscnetError
 from oscnet.osc.problems import Problems
-from oscnet.web import commands
+from oscnet.web import commands, modelmap
 from oscnet.web.access import DEFAULT_HOST, PORT_TRIES, Access, parse_address
 from oscnet.web.frames import FrameBuilder, LogTail
-from oscnet.web import modelmap
 from oscnet.web.modelmap import MapRequest, compute
 
 if TYPE_CHECKING:
