@@ -66,9 +66,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "normal priority (the first two with nice +10)")
     parser.add_argument("--port", type=int, default=0, metavar="BASE", help="UDP ports BASE (the client), BASE+1 "
                         "(the echo), BASE+2 (oscnet); default: any free ports")
-    parser.add_argument("--web", nargs="?", const="browser", choices=["browser", "socket"],
-                        help="instead: oscnet with and without the web view open in a headless browser (`socket`: "
-                             "a WebSocket client reading the frames), as ratios (see bench/live_web.py)")
     parser.set_defaults(func=bench_live)
 
 
@@ -234,10 +231,6 @@ def run_servers(client: Client, servers: dict[str, list[str]], rates: list[float
 
 def bench_live(args: argparse.Namespace) -> int:
     """Measure and print the round trip table, the training phase, and the targets."""
-    if args.web:
-        from oscnet.bench.live_web import bench_live_web
-
-        return bench_live_web(args)
     rates = [float(r) for r in args.rates.split(",")]
     client = Client(args.port)
     env = {"OSCNET_TRAIN_POLICY": args.train_policy} if args.train_policy else {}

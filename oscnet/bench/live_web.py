@@ -7,11 +7,14 @@ would leave it). The browser stays started in both phases (an empty page in the 
 difference is what the web view costs: the frames, the map, the browser drawing them. Without
 chromium or selenium, a WebSocket client that reads every frame and asks for the map as the page
 does stands in for the browser (the report says which).
+
+It adds `--web` to `bench live`'s own options (registered after it), so `bench live` itself
+knows nothing of the web view.
 """
 
 from __future__ import annotations
 
-import asyncio
+import argparse
 import json
 import os
 import shutil
@@ -27,6 +30,25 @@ from oscnet.errors import OscnetError
 CHROMIUM_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync",
                   "--window-size=1400,900")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `--web` to `oscnet bench live` (registered by bench/live.py just before)."""
+    parser = subparsers.choices.get("live")
+    if parser is None:
+        return
+    parser.add_argument("--web", nargs="?", const="browser", choices=["browser", "socket"],
+                        help="instead: oscnet with and without the web view open in a headless browser (`socket`: "
+                             "a WebSocket client reading the frames), as ratios")
+    parser.set_defaults(func=bench_live_or_web)
+
+
+def bench_live_or_web(args: argparse.Namespace) -> int:
+    if not args.web:
+        from oscnet.bench.live import bench_live
+
+        return bench_live(args)
+    return bench_live_web(args)
 
 
 class BrowserViewer:
@@ -100,6 +122,8 @@ class SocketViewer:
 
 async def read_frames(url: str) -> float:
     """The socket viewer's process: read frames until stdin ends; returns the frames per second."""
+    import asyncio
+
     import aiohttp
 
     loop = asyncio.get_running_loop()
@@ -201,4 +225,6 @@ def bench_live_web(args: Any) -> int:
 
 
 if __name__ == "__main__":
+    import asyncio
+
     print(f"frames/s {asyncio.run(read_frames(sys.argv[1])):.2f}", flush=True)

@@ -15,7 +15,7 @@ from oscnet.errors import OscnetError
 # instant (tests/test_startup.py checks that none of them is imported).
 COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing",
                    "oscnet.cli.evaluate"]
-BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz",
+BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.live_web", "oscnet.bench.fuzz",
                  "oscnet.bench.dtw", "oscnet.bench.startup"]
 
 
