@@ -167,20 +167,23 @@ def test_commands_call_the_session_and_errors_come_back_as_words():
 # --- the model map ------------------------------------------------------------------------
 
 def test_the_model_map_is_the_runners_own_predictions():
-    config = live_config(3, 2)
-    config.outputs[1] = OutputSpec("gesture", type="classifier", classes=2)
+    config = live_config(3, 3)
+    config.outputs[0].limits = "hard"  # the map clips as the receive path does
+    config.outputs[1] = OutputSpec("gesture", type="classifier", classes=2)  # kNN
+    config.outputs[2] = OutputSpec("sure", type="classifier", classes=2, learner="weka", confidence=0.9)
     with Session(config, autosave=False) as session:
         rng = np.random.default_rng(0)
         session.start_recording()
         for x in rng.uniform(0, 1, (60, 3)):
-            session.set_outputs([0.2 + 0.6 * x[0] * x[1], 1.0 + (x[0] > x[2])])
+            klass = 1.0 + (x[0] > x[2])
+            session.set_outputs([0.2 + 0.6 * x[0] * x[1], klass, klass])
             session.receive_inputs(x)
         session.train()
         session.wait_training()
         block = session.examples.block()
         held = np.array([0.3, 0.6, 0.7])
         state = session.live_state
-        for k in (0, 1):  # the network and kNN
+        for k in (0, 1, 2):  # the network, kNN, a network classifier with a confidence threshold
             answer = compute(state, held, block.inputs, block.outputs, MapRequest(k, 0, 2), size=16)
             rows = grid_rows(held, 0, 2, tuple(answer["xrange"]), tuple(answer["yrange"]), 16)
             expected = [state.runners[k](row)[0] for row in rows]
@@ -189,7 +192,9 @@ def test_the_model_map_is_the_runners_own_predictions():
             assert len(answer["dots"]) == 60 and answer["trained"]
             sent = json.loads(json.dumps(message(answer)))  # as the page gets it: float32
             np.testing.assert_allclose(np.frombuffer(base64.b64decode(sent["values"]), "<f4"), expected, rtol=1e-6)
-        assert len(set(answer["values"])) == 2  # the classifier's map shows both classes
+            if k:
+                assert set(answer["values"]) >= {1.0, 2.0}  # the classifier's map shows both classes
+        assert 0.0 in answer["values"]  # and where the network is not sure, `unknown`
         with pytest.raises(OscnetError, match="two different inputs"):
             compute(state, held, block.inputs, block.outputs, MapRequest(0, 1, 1))
 

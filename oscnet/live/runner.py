@@ -60,10 +60,10 @@ class Runner:
             x = W @ h + threshold[:, None]
             h = x if (l == last and self.linear_output) else expit(x)
         if not self.classifier:
-            return np.array([self.spec.finish(float(v) * self.out_range + self.out_base) for v in h[0]])
+            return self.spec.finish_all(h[0] * self.out_range + self.out_base)
         totals = h.sum(axis=0)
-        return np.array([self.spec.class_value(column / total if total > 0 else np.full(len(column), 1.0 / len(column)))
-                         for column, total in zip(h.T, totals)])
+        even = np.full(h.shape, 1.0 / len(h))
+        return self.spec.class_values(np.where(totals > 0, h / np.where(totals > 0, totals, 1.0), even).T)
 
 
 class LearnerRunner:
@@ -87,5 +87,5 @@ class LearnerRunner:
         """The values `__call__` gives, for many full input vectors (n, n_all_inputs) at once."""
         out = np.asarray(self.model.predict(rows[:, self.select]), dtype=np.float64)
         if not self.classifier:
-            return np.array([self.spec.finish(float(v)) for v in out.reshape(len(rows))])
-        return np.array([self.spec.class_value(distribution) for distribution in out.reshape(len(rows), -1)])
+            return self.spec.finish_all(out.reshape(len(rows)))
+        return self.spec.class_values(out.reshape(len(rows), -1))
