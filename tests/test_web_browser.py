@@ -94,7 +94,7 @@ def test_the_page_shows_a_python_osc_senders_inputs_live(browser):
         wait_for(browser, lambda d: by_id(d, "connection").text == "connected", "the WebSocket")
         names = [b.accessible_name for b in browser.find_elements(By.TAG_NAME, "button")]
         assert names == BUTTONS
-        wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#inputs .input")) == 3, "the inputs")
+        wait_for(browser, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#inputs .name")) == 3, "the inputs")
         assert [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#inputs .name")] == ["inputs-1", "inputs-2", "inputs-3"]
         sender = SimpleUDPClient("127.0.0.1", server.endpoint.port)
         start, sent = time.monotonic(), 0
@@ -109,7 +109,7 @@ def test_the_page_shows_a_python_osc_senders_inputs_live(browser):
                  "the last inputs on the page")
         fps = browser.execute_script("return window.oscnetView.fps")
         assert fps >= 20, f"the page got {fps:.1f} frames/s"
-        trace = pixels(by_id(browser, "trace-0").screenshot_as_png)
+        trace = pixels(by_id(browser, "traces").screenshot_as_png)
         assert len(np.unique(trace.reshape(-1, 3), axis=0)) > 5, "the trace of a moving input is drawn"
         assert "messages/s" in by_id(browser, "rate").text and "bad input: none" in by_id(browser, "rate").text
         sender.send_message("/wek/nonsense", [1.0])

@@ -3,6 +3,7 @@
 "use strict";
 
 const TRACE = 240;  // samples per input trace
+const ROW = 38;  // pixels per input's band in the traces canvas
 const query = window.location.search;  // carries the token when the web view has one
 const view = { frames: 0, fps: 0, project: null, frame: null, traces: [], replies: 0, map: null };
 window.oscnetView = view;  // for the tests and the curious
@@ -48,7 +49,7 @@ function showError(text) { $("error").textContent = text || ""; }
 
 function receive(message) {
   switch (message.type) {
-    case "frame": view.frame = message; view.frames++; countFrame(); addSample(message.sample); dirty = true; break;
+    case "frame": view.frame = message; view.frames++; view.firstFrameAt ||= performance.now(); countFrame(); addSample(message.sample); dirty = true; break;
     case "project": buildProject(message); break;
     case "log": addLog(message.lines); break;
     case "evaluation": showEvaluation(message.results); break;
@@ -91,11 +92,15 @@ function buildProject(p) {
   inputs.replaceChildren();
   view.traces = p.inputs.map(() => new Float64Array(TRACE).fill(NaN));
   view.traceAt = 0;
+  // One canvas holds every trace (one band per input): one layer for the browser to draw, not one per input.
+  const canvas = el("canvas", { id: "traces", width: TRACE, height: ROW * p.inputs.length, "aria-label": "input traces" });
+  canvas.style.gridRow = `1 / span ${Math.max(1, p.inputs.length)}`;
+  canvas.style.height = `${ROW * p.inputs.length}px`;
+  inputs.append(canvas);
   p.inputs.forEach((name, i) => {
-    inputs.append(el("div", { class: "input" },
-      el("span", { class: "name", text: name, title: name }),
-      el("canvas", { id: `trace-${i}`, width: TRACE, height: 34, "aria-label": `trace of ${name}` }),
-      el("output", { class: "value", id: `input-${i}` })));
+    const label = el("span", { class: "name", text: name, title: name }), value = el("output", { class: "value", id: `input-${i}` });
+    label.style.gridRow = value.style.gridRow = `${i + 1}`;  // set through the DOM: the page's CSP allows no style attributes
+    inputs.append(label, value);
   });
   const outputs = $("outputs");
   outputs.replaceChildren();
@@ -176,7 +181,7 @@ function render() {
   const bad = Object.entries(f.problems).map(([kind, n]) => `${kind} ${n}`).join(", ") || "none";
   setText("rate", `${f.rate.toFixed(0)} messages/s; ${f.received} received; bad input: ${bad}`);
   if (view.lastSample) view.lastSample.forEach((v, i) => setText(`input-${i}`, fmt(v)));
-  view.traces.forEach((trace, i) => drawTrace($(`trace-${i}`), trace, view.traceAt));
+  drawTraces($("traces"), view.traces, view.traceAt);
   const now = performance.now();
   p.outputs.forEach((o, k) => {
     const [count, trained, version, rec, run, train] = f.outputs[k] || [];
@@ -192,24 +197,31 @@ function render() {
   });
 }
 
-function drawTrace(canvas, trace, at) {
+function drawTraces(canvas, traces, at) {
   if (!canvas) return;
-  const g = canvas.getContext("2d"), w = canvas.width, h = canvas.height;
-  g.clearRect(0, 0, w, h);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of trace) if (!Number.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-  if (lo === Infinity) return;
-  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-  g.strokeStyle = "#4fb3ff"; g.lineWidth = 1.5; g.beginPath();
-  let pen = false;
-  for (let j = 0; j < TRACE; j++) {
-    const v = trace[(at + j) % TRACE];
-    if (Number.isNaN(v)) { pen = false; continue; }
-    const y = h - 2 - (v - lo) / (hi - lo) * (h - 4);
-    if (pen) g.lineTo(j, y); else g.moveTo(j, y);
-    pen = true;
-  }
+  const g = canvas.getContext("2d", { alpha: false }), w = canvas.width;  // opaque: cheaper to composite
+  g.fillStyle = "#111317"; g.fillRect(0, 0, w, canvas.height);
+  g.strokeStyle = "#2c313a"; g.lineWidth = 1; g.beginPath();
+  for (let i = 1; i < traces.length; i++) { g.moveTo(0, i * ROW + 0.5); g.lineTo(w, i * ROW + 0.5); }
   g.stroke();
+  g.strokeStyle = "#4fb3ff"; g.lineWidth = 1.5;
+  traces.forEach((trace, i) => {
+    let lo = Infinity, hi = -Infinity;
+    for (const v of trace) if (!Number.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+    if (lo === Infinity) return;
+    if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+    const top = i * ROW + 3, h = ROW - 6;
+    g.beginPath();
+    let pen = false;
+    for (let j = 0; j < TRACE; j++) {
+      const v = trace[(at + j) % TRACE];
+      if (Number.isNaN(v)) { pen = false; continue; }
+      const y = top + h - (v - lo) / (hi - lo) * h;
+      if (pen) g.lineTo(j, y); else g.moveTo(j, y);
+      pen = true;
+    }
+    g.stroke();
+  });
 }
 
 // --- the model map -------------------------------------------------------------------------
@@ -250,7 +262,7 @@ function floats(base64) {
 }
 
 function drawMap(m) {
-  const canvas = $("map"), g = canvas.getContext("2d"), W = canvas.width, H = canvas.height;
+  const canvas = $("map"), g = canvas.getContext("2d", { alpha: false }), W = canvas.width, H = canvas.height;
   const pad = 34, w = W - pad - 8, h = H - pad - 8;
   g.fillStyle = "#111317"; g.fillRect(0, 0, W, H);
   if (m.values) {
