@@ -92,6 +92,7 @@ function buildProject(p) {
   inputs.replaceChildren();
   view.traces = p.inputs.map(() => new Float64Array(TRACE).fill(NaN));
   view.traceAt = 0;
+  view.scales = null;  // the traces are drawn whole at the next frame
   // One canvas holds every trace (one band per input): one layer for the browser to draw, not one per input.
   const canvas = el("canvas", { id: "traces", width: TRACE, height: ROW * p.inputs.length, "aria-label": "input traces" });
   canvas.style.gridRow = `1 / span ${Math.max(1, p.inputs.length)}`;
@@ -164,6 +165,7 @@ function addSample(sample) {
   const at = view.traceAt;
   sample.forEach((v, i) => { view.traces[i][at] = v === null ? NaN : v; });
   view.traceAt = (at + 1) % TRACE;
+  view.newSamples = (view.newSamples || 0) + 1;
   view.lastSample = sample;
 }
 
@@ -181,14 +183,16 @@ function render() {
   const bad = Object.entries(f.problems).map(([kind, n]) => `${kind} ${n}`).join(", ") || "none";
   setText("rate", `${f.rate.toFixed(0)} messages/s; ${f.received} received; bad input: ${bad}`);
   if (view.lastSample) view.lastSample.forEach((v, i) => setText(`input-${i}`, fmt(v)));
-  drawTraces($("traces"), view.traces, view.traceAt);
+  if (view.newSamples) drawTraces($("traces"), view.traces, view.traceAt, view.newSamples);
+  view.newSamples = 0;
   const now = performance.now();
   p.outputs.forEach((o, k) => {
     const [count, trained, version, rec, run, train] = f.outputs[k] || [];
     const value = f.values[k];
     const slider = $(`slider-${k}`);
     // The slider follows the session's value (the model's, while running) unless a person moved it just now.
-    if (slider && !(now - (touched.get(k) || -1e9) < 1000) && !pendingSet.has(k) && value !== null) slider.value = value;
+    if (slider && !(now - (touched.get(k) || -1e9) < 1000) && !pendingSet.has(k) && value !== null &&
+        Math.abs(+slider.value - value) >= +slider.step / 2) slider.value = value;  // moved only when it shows
     if (!(now - (touched.get(k) || -1e9) < 1000)) setText(`value-${k}`, fmt(value));
     $(`record-${k}`).checked = rec; $(`run-${k}`).checked = run; $(`train-${k}`).checked = train;
     setText(`model-${k}`, trained ? `trained (v${version})` : "untrained");
@@ -197,23 +201,48 @@ function render() {
   });
 }
 
-function drawTraces(canvas, traces, at) {
+// The traces scroll: each frame moves the picture left by the new samples and draws only those,
+// so the browser redraws a few pixels, not every line (a full redraw when a value leaves the
+// scale, and every few seconds so that the scale follows what is on screen).
+let fullDrawAt = 0;
+function drawTraces(canvas, traces, at, added) {
   if (!canvas) return;
-  const g = canvas.getContext("2d", { alpha: false }), w = canvas.width;  // opaque: cheaper to composite
-  g.fillStyle = "#111317"; g.fillRect(0, 0, w, canvas.height);
+  const g = canvas.getContext("2d", { alpha: false }), w = canvas.width, H = canvas.height;
+  const now = performance.now();
+  let full = !view.scales || added >= TRACE || now - fullDrawAt > 5000;
+  if (!full) {
+    for (let i = 0; i < traces.length && !full; i++) {
+      for (let j = 1; j <= added; j++) {
+        const v = traces[i][(at - j + TRACE) % TRACE];
+        if (!Number.isNaN(v) && (v < view.scales[i][0] || v > view.scales[i][1])) { full = true; break; }
+      }
+    }
+  }
+  const start = full ? 0 : w - added - 1;  // the columns drawn now: from the last sample drawn before
+  if (full) {
+    fullDrawAt = now;
+    view.scales = traces.map((trace) => {
+      let lo = Infinity, hi = -Infinity;
+      for (const v of trace) if (!Number.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      if (lo === Infinity) return [0, 1];
+      if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+      const margin = (hi - lo) * 0.1;
+      return [lo - margin, hi + margin];
+    });
+  } else {
+    g.drawImage(canvas, added, 0, w - added, H, 0, 0, w - added, H);
+  }
+  g.fillStyle = "#111317"; g.fillRect(start + 1, 0, w - start - 1, H);
+  if (full) g.fillRect(0, 0, 1, H);
   g.strokeStyle = "#2c313a"; g.lineWidth = 1; g.beginPath();
-  for (let i = 1; i < traces.length; i++) { g.moveTo(0, i * ROW + 0.5); g.lineTo(w, i * ROW + 0.5); }
+  for (let i = 1; i < traces.length; i++) { g.moveTo(start, i * ROW + 0.5); g.lineTo(w, i * ROW + 0.5); }
   g.stroke();
   g.strokeStyle = "#4fb3ff"; g.lineWidth = 1.5;
   traces.forEach((trace, i) => {
-    let lo = Infinity, hi = -Infinity;
-    for (const v of trace) if (!Number.isNaN(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
-    if (lo === Infinity) return;
-    if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
-    const top = i * ROW + 3, h = ROW - 6;
+    const [lo, hi] = view.scales[i], top = i * ROW + 3, h = ROW - 6;
     g.beginPath();
     let pen = false;
-    for (let j = 0; j < TRACE; j++) {
+    for (let j = start; j < TRACE; j++) {  // column j shows the sample TRACE - j before the newest
       const v = trace[(at + j) % TRACE];
       if (Number.isNaN(v)) { pen = false; continue; }
       const y = top + h - (v - lo) / (hi - lo) * h;
