@@ -80,7 +80,9 @@ def serve_command(args: argparse.Namespace) -> int:
                 from oscnet.web.server import start_web
 
                 web = start_web(session, args.web, endpoint.port)
-                print(f"oscnet: web view at {web.url}", flush=True)
+                every = web.access.host in ("0.0.0.0", "::")  # the URL names this machine as 127.0.0.1
+                elsewhere = " (from another machine, this machine's address in place of 127.0.0.1)" if every else ""
+                print(f"oscnet: web view at {web.url}{elsewhere}", flush=True)
             try:
                 if args.commands:
                     code = run_script(session, args.commands)
