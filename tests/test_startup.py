@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEAVY = ("numpy", "scipy", "numba", "yaml", "pythonosc")
+HEAVY = ("numpy", "scipy", "numba", "yaml", "pythonosc", "aiohttp")
 
 # Parsed in one fresh interpreter, in order; each must end in help or an argument error.
 ARGVS = [
@@ -27,6 +27,7 @@ ARGVS = [
     ["train", "x.arff", "--recipe", "nope"],
     ["evaluate", "x.arff", "--folds", "many"],
     ["serve", "--bogus"],
+    ["serve", "--web", "127.0.0.1:0", "--bogus"],
     ["predict"],
     ["import"],
     ["mnist", "--recipe", "weka"],

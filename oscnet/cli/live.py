@@ -31,6 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve.add_argument("--commands", metavar="FILE", help="run console commands from FILE first "
                        "(then the prompt if this is a terminal)")
     serve.add_argument("--headless", action="store_true", help="no console: serve until Ctrl-C or SIGTERM")
+    serve.add_argument("--web", nargs="?", const="", metavar="HOST:PORT",
+                       help="also serve a live web page of the session (default 127.0.0.1 and the OSC port + 1, "
+                            "or the next free port; the URL is printed); an address other than this machine's "
+                            "needs the token printed in the URL")
     serve.add_argument("--allow-any-path", action="store_true", help="let OSC messages (saveModelToFile, "
                        "loadModelFromFile, runNewProject) name files outside the project folder")
     serve.set_defaults(func=serve_command)
@@ -71,6 +75,14 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
                   f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
             print(_start_report(session), flush=True)
+            web = None
+            if args.web is not None:
+                from oscnet.web.server import start_web
+
+                web = start_web(session, args.web, endpoint.port)
+                every = web.access.host in ("0.0.0.0", "::")  # the URL names this machine as 127.0.0.1
+                elsewhere = " (from another machine, this machine's address in place of 127.0.0.1)" if every else ""
+                print(f"oscnet: web view at {web.url}{elsewhere}", flush=True)
             try:
                 if args.commands:
                     code = run_script(session, args.commands)
@@ -84,6 +96,9 @@ def serve_command(args: argparse.Namespace) -> int:
                     return Console(session, stdin=sys.stdin, script=True).run()
             except KeyboardInterrupt:
                 print("oscnet: stopped", file=sys.stderr)
+            finally:
+                if web is not None:
+                    web.close()
     return 0
 
 

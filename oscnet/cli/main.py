@@ -15,8 +15,8 @@ from oscnet.errors import OscnetError
 # instant (tests/test_startup.py checks that none of them is imported).
 COMMAND_MODULES = ["oscnet.cli.offline", "oscnet.cli.live", "oscnet.cli.mnist", "oscnet.cli.importing",
                    "oscnet.cli.evaluate"]
-BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.fuzz",
-                 "oscnet.bench.dtw", "oscnet.bench.startup", "oscnet.bench.flood"]
+BENCH_MODULES = ["oscnet.bench.train", "oscnet.bench.mnist", "oscnet.bench.live", "oscnet.bench.live_web",
+                 "oscnet.bench.fuzz", "oscnet.bench.flood", "oscnet.bench.dtw", "oscnet.bench.startup"]
 
 
 def _register_all(subparsers: argparse._SubParsersAction, modules: list[str]) -> None:

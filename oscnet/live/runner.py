@@ -51,6 +51,20 @@ class Runner:
         distribution = h / total if total > 0 else np.full(len(h), 1.0 / len(h))
         return self.spec.class_value(distribution), distribution
 
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        """The values `__call__` gives, for many full input vectors (n, n_all_inputs) at once (the
+        web view's model map; not the receive path)."""
+        h = rows[:, self.select].T
+        last = len(self.layers) - 1
+        for l, (W, threshold) in enumerate(self.layers):
+            x = W @ h + threshold[:, None]
+            h = x if (l == last and self.linear_output) else expit(x)
+        if not self.classifier:
+            return self.spec.finish_all(h[0] * self.out_range + self.out_base)
+        totals = h.sum(axis=0)
+        even = np.full(h.shape, 1.0 / len(h))
+        return self.spec.class_values(np.where(totals > 0, h / np.where(totals > 0, totals, 1.0), even).T)
+
 
 class LearnerRunner:
     """Any other learner (kNN, trees, ...): its own pure `predict` on the selected inputs."""
@@ -68,3 +82,10 @@ class LearnerRunner:
             return self.spec.finish(float(out)), None
         distribution = np.asarray(out, dtype=np.float64)
         return self.spec.class_value(distribution), distribution
+
+    def values(self, rows: np.ndarray) -> np.ndarray:
+        """The values `__call__` gives, for many full input vectors (n, n_all_inputs) at once."""
+        out = np.asarray(self.model.predict(rows[:, self.select]), dtype=np.float64)
+        if not self.classifier:
+            return self.spec.finish_all(out.reshape(len(rows)))
+        return self.spec.class_values(out.reshape(len(rows), -1))

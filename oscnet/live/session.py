@@ -19,6 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -62,6 +63,7 @@ class Session(Editing, Recording, Training, ProjectFiles, Gestures):
         self.last_inputs: np.ndarray | None = None
         self._arrivals: deque[float] = deque(maxlen=50_000)
         self.listening = "not listening"  # set by the OSC endpoint
+        self.evaluation: tuple[int, list[dict[str, Any]]] = (0, [])  # the last evaluation's results, numbered
         self.config_version = self.models_version = 0
         self.project_dir = Path(project_dir) if project_dir is not None else None
         self._sender: Sender | None = None
@@ -115,6 +117,11 @@ class Session(Editing, Recording, Training, ProjectFiles, Gestures):
     def lock(self) -> threading.RLock:
         """Held by every command; front ends hold it to read a consistent picture."""
         return self._lock
+
+    @property
+    def live_state(self) -> LiveState:
+        """The whole live state as one object (read once, it stays consistent; never mutate it)."""
+        return self._state
 
     @property
     def config(self) -> Config:
@@ -286,6 +293,13 @@ class Session(Editing, Recording, Training, ProjectFiles, Gestures):
             self._status("Stopped running.")
 
     # --- reports --------------------------------------------------------------------------
+
+    def _evaluated(self, results: list[dict[str, Any]]) -> None:
+        """Keep an evaluation's results for front ends that show them (the web view), then send them."""
+        self.evaluation = (self.evaluation[0] + 1, results)  # one assignment: a reader sees one evaluation
+        super()._evaluated(results)
+        if self.status_text.startswith("Evaluating"):  # not logged: the figures were, just now
+            self.status_text = f"Evaluated {', '.join(self.config.outputs[r['output']].name for r in results)}."
 
     def input_rate(self) -> float:
         """Input messages received in the last second."""

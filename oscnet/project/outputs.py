@@ -73,6 +73,20 @@ class OutputSpec:
             value = float(math.trunc(value))
         return value
 
+    def finish_all(self, values: np.ndarray) -> np.ndarray:
+        """`finish` for many values at once (the web view's model map)."""
+        if self.limits == "hard":
+            values = np.clip(values, self.min, self.max)
+        return np.trunc(values) if self.integer else np.asarray(values, dtype=np.float64)
+
+    def class_values(self, distributions: np.ndarray) -> np.ndarray:
+        """`class_value` for many distributions (n, classes) at once."""
+        best = np.argmax(distributions, axis=1)
+        values = (best + 1).astype(np.float64)
+        if self.confidence is not None:
+            values[distributions[np.arange(len(best)), best] < self.confidence] = self.unknown
+        return values
+
     def class_value(self, distribution: np.ndarray) -> float:
         """A classifier's value for a class distribution: Weka's first most probable class (1..N),
         or `unknown` when that class's probability is below `confidence`."""
