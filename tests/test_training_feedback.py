@@ -8,6 +8,7 @@ import logging
 import math
 import os
 import queue
+import re
 import signal
 import sys
 import time
@@ -69,6 +70,27 @@ def test_epochs_arrive_while_a_network_trains_and_stop_when_it_ends(caplog):
         assert EPOCH not in later, "epochs after done-training"
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("training outputs-1: epoch")]
     assert 1 <= len(lines) <= elapsed / EPOCH_LOG_EVERY + 1  # on the console, at most one a second
+
+
+def test_status_and_the_web_view_show_how_far_a_network_has_trained():
+    from oscnet.live.report import status_report
+    from oscnet.web.frames import FrameBuilder, LogTail
+
+    with serve() as server:
+        record_linear(server)
+        server.session.set_training("weka", {"epochs": LONG})
+        server.patch.sync()
+        server.listener.drain()
+        server.patch.control("train")
+        first = messages_until(server.listener, EPOCH)[-1][1]
+        shown = re.search(rf"outputs-1: epoch (\d+) of {LONG}, error", status_report(server.session))
+        assert shown and int(shown.group(1)) >= first[2]
+        frame = FrameBuilder(server.session, LogTail()).frame()
+        epoch, total, error = frame["epochs"]["0"]
+        assert epoch >= first[2] and total == LONG and math.isfinite(error)
+        server.session.cancel_train()
+        assert not re.search(r"epoch \d+ of", status_report(server.session))
+        assert FrameBuilder(server.session, LogTail()).frame()["epochs"] == {}
 
 
 def test_learners_without_epochs_send_no_epochs():

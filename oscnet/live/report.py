@@ -33,6 +33,10 @@ def status_report(session: Session) -> str:
         if session.training_job is not None:
             done, total = session.training_progress
             training = f" (training {done}/{total} outputs)"
+            for k, epoch in sorted(session.epochs.items()):
+                if k < len(c.outputs):
+                    training += (f"; {c.outputs[k].name}: epoch {epoch.epoch} of {epoch.epochs}, "
+                                 f"error {epoch.error:.4g}")
         lines = [
             f"status: {session.status_text}{training}",
             f"state: {session.state}; {session.listening}, inputs at {c.input_address}; "

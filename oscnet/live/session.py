@@ -27,6 +27,7 @@ from oscnet.errors import OscnetError
 from oscnet.live.editing import Editing, OutputRef
 from oscnet.live.files import ProjectFiles
 from oscnet.live.gestures import Gestures
+from oscnet.live.jobs import Epoch
 from oscnet.live.recording import Recording
 from oscnet.live.state import LiveState
 from oscnet.live.trainer import Trainer
@@ -58,6 +59,7 @@ class Session(Editing, Recording, Training, ProjectFiles, Gestures):
         self.recording = self.running = False
         self.training_job: int | None = None
         self.training_progress = (0, 0)
+        self.epochs: dict[int, Epoch] = {}
         self.status_text = "Ready."
         self.received = 0
         self.last_inputs: np.ndarray | None = None

@@ -46,6 +46,7 @@ class Training:
     config_version: int
     _training_inputs: dict[int, list[int]]
     _epoch_logged: dict[int, float]  # output → when its epochs were last logged
+    epochs: dict[int, Epoch]  # output → its latest epoch in the training under way (status, web view)
 
     if TYPE_CHECKING:  # provided by Session
         _state: LiveState
@@ -92,6 +93,7 @@ class Training:
             restart = self.training_job is not None
             self._training_inputs = {job.output: selected_inputs(self.config, job.output) for job in jobs}
             self._epoch_logged = {}
+            self.epochs = {}
             self.training_job = self.trainer.submit(jobs)
             self.training_progress = (0, len(jobs))
             self._status("Training..." + (" (restarted)" if restart else ""))
@@ -169,6 +171,7 @@ class Training:
         if job_id != self.training_job or epoch.output >= len(outputs):
             return  # a cancelled job's last words
         k, name = epoch.output, outputs[epoch.output].name
+        self.epochs = {**self.epochs, k: epoch}  # swapped whole: readers never see it change under them
         self.sender.send(feedback.EPOCH, k + 1, name, epoch.epoch, epoch.epochs, epoch.error)
         now, last = time.monotonic(), self._epoch_logged.get(k)
         if last is None or now - last >= EPOCH_LOG_EVERY:

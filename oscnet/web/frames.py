@@ -162,6 +162,8 @@ class FrameBuilder:
             self.seq += 1
             return {"type": "frame", "seq": self.seq, "state": s.state, "status": s.status_text,
                     "training": list(s.training_progress) if job is not None else None,
+                    "epochs": ({str(k): [e.epoch, e.epochs, finite([e.error])[0]] for k, e in s.epochs.items()}
+                               if job is not None else {}),
                     "received": received, "rate": round(self.rate(now, received), 1),
                     "problems": dict(s.problems.counts), "sample": sample, "values": finite(state.values),
                     "outputs": outputs, "examples": len(state.examples)}

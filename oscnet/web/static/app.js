@@ -195,7 +195,9 @@ function render() {
         Math.abs(+slider.value - value) >= +slider.step / 2) slider.value = value;  // moved only when it shows
     if (!(now - (touched.get(k) || -1e9) < 1000)) setText(`value-${k}`, fmt(value));
     $(`record-${k}`).checked = rec; $(`run-${k}`).checked = run; $(`train-${k}`).checked = train;
-    setText(`model-${k}`, trained ? `trained (v${version})` : "untrained");
+    const epoch = f.epochs && f.epochs[k];  // a network training now: how far, and its error
+    setText(`model-${k}`, epoch ? `training: epoch ${epoch[0]} of ${epoch[1]}, error ${fmt(epoch[2])}`
+      : trained ? `trained (v${version})` : "untrained");
     $(`output-${k}`).classList.toggle("trained", !!trained);
     setText(`count-${k}`, `${count} examples`);
   });
