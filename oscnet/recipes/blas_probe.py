@@ -43,5 +43,5 @@ def preload_cython_blas() -> None:
         except BaseException:
             del sys.modules[NAME]
             raise
-    except Exception:  # noqa: BLE001 - an optimisation only: numba's own import path still works
+    except Exception:  # an optimisation only: numba imports scipy.linalg itself, as before
         return
