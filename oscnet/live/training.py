@@ -1,8 +1,9 @@
 """Training commands of a live session: the recipe and options, train, cancel, and what comes back.
 
-A mixin of `Session`. Training runs in the worker process (`trainer.py`); before a training,
-the examples are checked for what makes a model misbehave (`feedback.py`), and each warning is
-logged and sent as `/oscnet/status/warning` so a patch can show it.
+A mixin of `Session`. Training runs in the worker process (`trainer.py`); beside it, the
+examples are checked for what makes a model misbehave (`feedback.py`), on a thread of their own
+(`train` is called by the receive thread, and the checks sort every example), and each warning
+is logged and sent as `/oscnet/status/warning` so a patch can show it, before done-training.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Training:
     training_progress: tuple[int, int]
     config_version: int
     _training_inputs: dict[int, list[int]]
+    _checks: threading.Thread | None = None  # the example checks of the latest train
 
     if TYPE_CHECKING:  # provided by Session
         _state: LiveState
@@ -82,7 +84,7 @@ class Training:
         with self._lock:
             if self.recording:
                 self.stop_recording()
-            jobs = self._jobs(range(len(self.config.outputs)), warn=True)
+            jobs = self._jobs(range(len(self.config.outputs)), warn=True)  # (the examples: _check_examples)
             if not jobs:
                 raise OscnetError("cannot train: no output enabled for training has examples; "
                                   "record some first")
@@ -91,7 +93,18 @@ class Training:
             self.training_job = self.trainer.submit(jobs)
             self.training_progress = (0, len(jobs))
             self._status("Training..." + (" (restarted)" if restart else ""))
+            self._checks = threading.Thread(target=self._check_examples, args=(jobs,), daemon=True,
+                                            name="oscnet-example-checks")
+            self._checks.start()
             return self.training_job
+
+    def _check_examples(self, jobs: list[TrainJob]) -> None:
+        """Warn about each output's examples (see feedback.example_warnings); off the receive thread."""
+        for job in jobs:
+            classes = len(job.class_labels) if job.class_labels is not None else None
+            target = job.target + 1 if classes is not None else job.target  # class numbers, as recorded
+            for text in feedback.example_warnings(job.class_name, job.inputs, target, job.input_names, classes):
+                self._warn(job.output, text)
 
     def _jobs(self, outputs: range | list[int], warn: bool) -> list[TrainJob]:
         """One job per output (of `outputs`, 0-based) whose training is on and that has examples:
@@ -111,10 +124,6 @@ class Training:
             chosen = selected_inputs(self.config, k)
             labels = [str(c) for c in range(1, spec.classes + 1)] if spec.is_classifier else None
             names = [self.config.inputs[i] for i in chosen]
-            if warn:
-                for text in feedback.example_warnings(spec.name, block.inputs[:, chosen], target, names,
-                                                      spec.classes if spec.is_classifier else None):
-                    self._warn(k, text)
             recipe, options = spec.training(self.config.recipe, self.config.options)
             jobs.append(TrainJob(k, recipe, block.inputs[rows][:, chosen],
                                  target[rows] - 1 if spec.is_classifier else target[rows], names, spec.name,
@@ -165,6 +174,9 @@ class Training:
 
     def _trained(self, job_id: int, results: list[TrainResult]) -> None:
         """Called by the trainer's thread: swap in the new models, say so, send done-training."""
+        checks = self._checks
+        if checks is not None:
+            checks.join(timeout=5)  # its warnings go out before done-training, as a patch expects
         with self._lock:
             if job_id != self.training_job or self._closed:
                 return  # superseded or cancelled meanwhile

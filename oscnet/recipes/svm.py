@@ -339,7 +339,7 @@ def pair_threads() -> int:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         cores = os.cpu_count() or 1
-    return max(1, min(cores, int(numba.config.NUMBA_NUM_THREADS)))
+    return max(1, min(cores, int(getattr(numba.config, "NUMBA_NUM_THREADS", cores))))
 
 
 def _train(i: int, j: int, rows: np.ndarray, sign: np.ndarray, linear: bool, kp: np.ndarray,
