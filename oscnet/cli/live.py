@@ -71,6 +71,7 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
                   f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
             print(_start_report(session), flush=True)
+            print(f"oscnet: receive thread: {endpoint.priority}", flush=True)
             try:
                 if args.commands:
                     code = run_script(session, args.commands)

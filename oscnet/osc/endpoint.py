@@ -31,6 +31,7 @@ from oscnet.osc.control import (
     describe,
     is_number,
 )
+from oscnet.osc.priority import raise_this_thread
 from oscnet.osc.problems import Problems
 from oscnet.osc.wire import NUMBER_TAGS, Malformed, TooManyArguments, messages
 from oscnet.project.config import Config
@@ -103,6 +104,8 @@ class Endpoint:
         session.listening = f"listening on UDP {host}:{self.port}"
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="oscnet-receive", daemon=True)
+        self.priority = ""  # what the receive thread got (priority.py), set before start() returns
+        self._running = threading.Event()
 
     def __repr__(self) -> str:
         return f"Endpoint(UDP {self.host}:{self.port})"
@@ -112,6 +115,7 @@ class Endpoint:
         if self._thread.ident is None:
             self._thread.start()
             self._command_thread.start()
+            self._running.wait(timeout=5)
         return self
 
     def close(self) -> None:
@@ -130,6 +134,9 @@ class Endpoint:
         self.close()
 
     def _loop(self) -> None:
+        self.priority = raise_this_thread()
+        self.session.listening += f" (receive thread: {self.priority})"
+        self._running.set()
         while not self._closed.is_set():
             try:
                 data, sender = self.sock.recvfrom(BUFFER)
