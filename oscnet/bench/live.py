@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--load", type=int, default=0, metavar="N",
                         help="run N busy processes (a python loop each) beside the servers, as other programs on stage")
     parser.add_argument("--training-timeout", type=float, default=120.0, metavar="S",
-                        help="give up waiting for the training under inputs after S seconds (default 120)")
+                        help="give up waiting for a training after S seconds (default 120)")
     parser.add_argument("--train-policy", choices=["idle", "batch", "normal"],
                         help="how the training workers yield the CPU: SCHED_BATCH (the default), SCHED_IDLE, or "
                              "normal priority (the first two with nice +10)")
@@ -194,7 +194,7 @@ def said(proc: subprocess.Popen, prefix: str, lines: int = 4) -> str:
     return ""
 
 
-def prepare_oscnet(client: Client, target: tuple[str, int]) -> float:
+def prepare_oscnet(client: Client, target: tuple[str, int], timeout: float = 120.0) -> float:
     """Record N_EXAMPLES examples over UDP, train, start running; returns the training time."""
     import numpy as np
 
@@ -209,19 +209,19 @@ def prepare_oscnet(client: Client, target: tuple[str, int]) -> float:
         if k % 20 == 19:
             time.sleep(0.004)  # ~10,000 messages/s: within the server's socket buffer
     client.control(target, "stopRecording")
-    return train(client, target)
+    return train(client, target, timeout)
 
 
-def train(client: Client, target: tuple[str, int]) -> float:
+def train(client: Client, target: tuple[str, int], timeout: float = 120.0) -> float:
     client.drain()
     started = time.perf_counter()
     client.control(target, "train")
-    deadline = started + 120
+    deadline = started + timeout
     while time.perf_counter() < deadline:
         if select.select([client.rx], [], [], 0.5)[0] and any(
                 d.startswith(b"/wekinator/status/done-training") for d in client.drain()):
             return time.perf_counter() - started
-    raise OscnetError("the server did not finish training within 2 minutes")
+    raise OscnetError(f"the server did not finish training within {timeout:g} s (--training-timeout)")
 
 
 @dataclass
@@ -252,7 +252,7 @@ def run_servers(client: Client, servers: dict[str, list[str]], rates: list[float
         try:
             if name == "oscnet serve":
                 receive_thread = said(proc, "oscnet: receive thread: ")
-                first_train = prepare_oscnet(client, target)
+                first_train = prepare_oscnet(client, target, training_timeout)
                 client.control(target, "startRunning")
                 client.measure(target, 1000, 0.3)  # warm-up, not reported
             for rate in rates:
