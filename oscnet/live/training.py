@@ -2,14 +2,18 @@
 
 A mixin of `Session`. Training runs in the worker process (`trainer.py`); beside it, the
 examples are checked for what makes a model misbehave (`feedback.py`), on a thread of their own
-(`train` is called by the receive thread, and the checks sort every example), and each warning
-is logged and sent as `/oscnet/status/warning` so a patch can show it, before done-training.
+(`train` is called by the receive thread, and the checks sort every example; the thread stays,
+waiting for the next train, since starting one makes its starter wait until it runs), and each
+warning is logged and sent as `/oscnet/status/warning` so a patch can show it, before
+done-training.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -44,7 +48,8 @@ class Training:
     training_progress: tuple[int, int]
     config_version: int
     _training_inputs: dict[int, list[int]]
-    _checks: threading.Thread | None = None  # the example checks of the latest train
+    _checks: queue.SimpleQueue[tuple[list[TrainJob], threading.Event]] | None = None  # for the checks thread
+    _checked: threading.Event | None = None  # set once the latest train's checks are sent
 
     if TYPE_CHECKING:  # provided by Session
         _state: LiveState
@@ -93,9 +98,12 @@ class Training:
             self.training_job = self.trainer.submit(jobs)
             self.training_progress = (0, len(jobs))
             self._status("Training..." + (" (restarted)" if restart else ""))
-            self._checks = threading.Thread(target=self._check_examples, args=(jobs,), daemon=True,
-                                            name="oscnet-example-checks")
-            self._checks.start()
+            self._checked = threading.Event()
+            if self._checks is None:
+                self._checks = queue.SimpleQueue()
+                threading.Thread(target=_check_loop, args=(weakref.ref(self), self._checks), daemon=True,
+                                 name="oscnet-example-checks").start()
+            self._checks.put((jobs, self._checked))
             return self.training_job
 
     def _check_examples(self, jobs: list[TrainJob]) -> None:
@@ -174,9 +182,9 @@ class Training:
 
     def _trained(self, job_id: int, results: list[TrainResult]) -> None:
         """Called by the trainer's thread: swap in the new models, say so, send done-training."""
-        checks = self._checks
-        if checks is not None:
-            checks.join(timeout=5)  # its warnings go out before done-training, as a patch expects
+        checked = self._checked
+        if checked is not None:
+            checked.wait(timeout=5)  # the examples' warnings go out before done-training, as a patch expects
         with self._lock:
             if job_id != self.training_job or self._closed:
                 return  # superseded or cancelled meanwhile
@@ -204,3 +212,27 @@ class Training:
                 self._status("Training completed.")
             if len(failed) < len(results):  # Wekinator's message means "models are ready": not when none is
                 self.sender.send(DONE_TRAINING)
+
+
+def _check_loop(session: weakref.ref[Training], checks: queue.SimpleQueue[tuple[list[TrainJob], threading.Event]]) -> None:
+    """The checks thread: each train's example checks in turn; it ends with its session (closed or gone)."""
+    while True:
+        try:
+            jobs, done = checks.get(timeout=1.0)
+        except queue.Empty:
+            owner = session()
+            if owner is None or owner._closed:
+                return
+            del owner  # hold the session only while checking
+            continue
+        owner = session()
+        try:
+            if owner is not None:
+                owner._check_examples(jobs)
+        except Exception:  # a bug in a check must not stop the next ones, nor hold done-training
+            log.exception("checking the examples failed")
+        finally:
+            done.set()
+        if owner is None:
+            return
+        del owner

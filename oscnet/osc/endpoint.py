@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import queue
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -40,6 +41,7 @@ from oscnet.project.paths import confine, osc_model_file
 log = logging.getLogger("oscnet.osc.endpoint")
 
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
+GIL_WAIT = 0.0005  # seconds: the longest the receive thread waits for another thread to release the GIL
 FILE_COMMANDS_PER_SECOND = 5
 RATE_LIMITED = {*FILE_ARGUMENT, "train", "cancelTrain"}  # costly: a flood of them must not stall the inputs
 Args = list[Any]
@@ -113,6 +115,11 @@ class Endpoint:
     def start(self) -> Endpoint:
         """Start the receive thread (once; later calls do nothing)."""
         if self._thread.ident is None:
+            # A thread waiting for the GIL asks the holder to let go after the switch interval (5 ms
+            # by default): the receive thread must not wait that long behind the training's own
+            # threads (packing a job, decoding a model) or the example checks.
+            if sys.getswitchinterval() > GIL_WAIT:
+                sys.setswitchinterval(GIL_WAIT)
             self._thread.start()
             self._command_thread.start()
             self._running.wait(timeout=5)
