@@ -90,3 +90,36 @@ def test_bench_flood_keeps_the_input_probe_answered_while_a_patch_floods_train_a
     assert "target: probe p95 ≤ 20 ms and nothing lost under every flood" in out
     flooded = [line.split() for line in out.splitlines() if line.startswith(("train flood", "saveModelToFile flood"))]
     assert all(int(row[2]) > 3000 and int(row[4]) == 0 for row in flooded), out  # the flood was sent; no probe lost
+
+
+@pytest.mark.parametrize(("recipe", "options"), [("weka", {"hidden": "8,4", "epochs": 30}), ("knn", {"neighbours": 3}),
+                                                 ("linear", {"keep_colinear": False, "exponent": 2}), ("svm", {})])
+def test_bench_cli_trains_with_the_outputs_own_options(recipe, options):
+    """`bench train --cli` runs `oscnet train` with exactly the options the project's output has."""
+    from oscnet.bench.train_cli import oscnet_flags
+    from oscnet.live.trainer import TrainJob
+    from oscnet.recipes import get
+
+    job = TrainJob(0, recipe, np.zeros((2, 2)), np.zeros(2), ["a", "b"], "y", None, options)
+    flags = oscnet_flags(job)
+    assert flags[:2] == ["--recipe", recipe]
+    chosen = get(recipe)
+    assert chosen.check_options(chosen.parse_flags(flags[2:])) == chosen.check_options(options)
+
+
+@pytest.mark.skipif(weka_available() is not None, reason="needs Weka 3.6 and a JDK")
+def test_bench_train_cli_times_oscnet_train_next_to_weka(tmp_path):
+    from oscnet.project.config import Config
+    from oscnet.project.examples import ExampleStore
+    from oscnet.project.folder import save_project
+
+    config = Config.default(3, 2)
+    rng = np.random.default_rng(0)
+    examples = ExampleStore(3, 2)
+    for x in rng.uniform(0, 1, (40, 3)):
+        examples.add(1, 0.0, x, np.array([x.sum() / 3, x[0] * x[1]]))
+    save_project(tmp_path / "p", config, examples, [None] * 2)
+    out = oscnet("bench", "train", "--cli", str(tmp_path / "p"), "--repeat", "1", "--min-weka", "0")
+    rows = [line for line in out.splitlines() if line.startswith("p/")]
+    assert len(rows) == 2 and all("weka, 40x3, numeric" in row for row in rows), out
+    assert "median ratio oscnet / Weka over the 2 sets" in out

@@ -123,3 +123,13 @@ def test_an_evaluate_request_is_answered_per_output_with_wekas_figures():
     expected = cross_validate(fit, block.inputs, block.outputs[:, 0], None).figures()
     np.testing.assert_allclose(args[2:], np.array(list(expected.values()), dtype=np.float32), rtol=1e-6)
     assert len(xs) == expected["n"] == 60
+
+
+def test_contradictions_count_input_vectors_with_two_answers():
+    # (0, 1) is recorded with 1 and 2, (0.5, 0.5) with 3 twice, (1, nan) with 1 and 3: a missing
+    # input is never the same value as another, so those two rows are not one pose
+    x = np.array([[0, 1], [0.5, 0.5], [0, 1], [1, np.nan], [0.5, 0.5], [1, np.nan], [0, 1.0]])
+    y = np.array([1.0, 3, 2, 1, 3, 3, 1])
+    found = example_warnings("zone", x, y, ["a", "b"], classes=3)
+    assert "zone: 1 inputs were recorded with different values (the same pose, two answers); delete the " \
+           "wrong round or record them apart" in found

@@ -9,6 +9,7 @@ real Wekinator project is read from the shared data folder (../shared/data, see 
 
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import math
@@ -186,3 +187,38 @@ def test_fit_time_on_the_largest_set() -> None:
         times.append((time.perf_counter() - t0) * 1000)
     _, weka_ms, _ = weka_output(name)
     assert min(times) < weka_ms, (times, weka_ms)
+
+
+THREADS_PROBE = """
+import threading
+import numpy as np
+from oscnet.recipes import svm, svm_smo
+
+names = set()
+train_pair = svm_smo.train_pair
+def recording(*args):
+    names.add(threading.current_thread().name)
+    return train_pair(*args)
+svm_smo.train_pair = recording
+rng = np.random.default_rng(0)
+x = rng.uniform(0, 1, (90, 2))
+svm.fit(x, np.repeat([0.0, 1.0, 2.0], 30), ["a", "b"], "c", ["1", "2", "3"], {})
+print(sorted(names))
+"""
+
+
+@pytest.mark.parametrize(("threads", "parallel"), [("1", False), ("2", True)])
+def test_pairs_use_the_threads_numba_may_use(threads: str, parallel: bool) -> None:
+    """A live training worker (NUMBA_NUM_THREADS=1: the pool runs one worker per core) trains the
+    pairs one after another in its own thread; elsewhere they train side by side."""
+    import os
+    import subprocess
+
+    if parallel and len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("one core: the pairs always train one after another")
+    env = dict(os.environ, NUMBA_NUM_THREADS=threads)
+    done = subprocess.run([sys.executable, "-c", THREADS_PROBE], env=env, cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    names = ast.literal_eval(done.stdout.strip().splitlines()[-1])
+    assert (names == ["MainThread"]) is not parallel, names

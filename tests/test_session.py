@@ -184,3 +184,30 @@ def test_training_options_are_checked_when_set():
     with pytest.raises(OscnetError, match="did you mean hidden"):
         s.set_training(options={"hiden": 8})
     assert s.config.options == {"hidden": "4", "epochs": 3}  # a refused change changes nothing
+
+
+def test_the_examples_are_checked_beside_the_training_not_by_the_caller(monkeypatch):
+    """`train` comes from the receive thread: the example checks (a sort of every example) run on
+    a thread of their own, and their warnings are sent before done-training."""
+    import threading
+
+    from oscnet.live import feedback
+
+    checked_on, sent = [], []
+    warnings = feedback.example_warnings
+
+    def recording(*args):
+        checked_on.append(threading.current_thread().name)
+        return warnings(*args)
+
+    monkeypatch.setattr(feedback, "example_warnings", recording)
+    with session() as s:
+        monkeypatch.setattr(s.sender, "send", lambda address, *args: sent.append(address))
+        s.start_recording()
+        for x in np.linspace(0, 1, 20):
+            s.set_outputs([x])
+            s.receive_inputs(np.array([x, 1.0]))  # input 2 never changes: a warning
+        s.train()
+        s.wait_training(60)
+    assert checked_on == ["oscnet-example-checks"]
+    assert sent.index(feedback.WARNING) < sent.index("/wekinator/status/done-training")

@@ -90,3 +90,51 @@ def test_bench_startup_is_registered():
 
     args = build_parser().parse_args(["bench", "startup", "--runs", "3"])
     assert args.runs == 3 and callable(args.func)
+
+
+TRAIN_PROBE = """
+import sys
+from oscnet.cli.main import main
+code = main(["train", sys.argv[1], "-q"])
+learners = ["knn", "naive_bayes", "stump", "j48", "adaboost", "svm", "linear", "seed", "batch"]
+print(code, [m for m in ["scipy.special", "scipy.linalg", "oscnet.dtw.output"] + [f"oscnet.recipes.{n}" for n in learners]
+             if m in sys.modules])
+"""
+
+
+def test_train_with_one_learner_loads_only_that_learner():
+    """`oscnet train` with the weka recipe pays for the weka recipe only: no other learner's module,
+    no DTW, and neither scipy.special nor all of scipy.linalg (numba's BLAS probe is answered by
+    cython_blas alone)."""
+    tiny = REPO / "tests" / "fixtures" / "weka" / "data" / "tiny.arff"
+    done = subprocess.run([sys.executable, "-c", TRAIN_PROBE, str(tiny)], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+BLAS_PROBE = """
+import numpy as np
+import oscnet.recipes  # loads scipy.linalg.cython_blas alone
+import numba
+
+@numba.njit(cache=False)
+def product(a, b):
+    return np.dot(a, b)
+
+a = np.arange(6.0).reshape(2, 3)
+assert np.array_equal(product(a, a.T), a @ a.T)
+import scipy.linalg
+import scipy.linalg.cython_blas
+from scipy.special import expit
+assert np.allclose(scipy.linalg.solve(np.eye(2) * 2, np.ones(2)), 0.5)
+print("ok")
+"""
+
+
+def test_compiled_blas_and_scipy_linalg_work_after_the_preload():
+    """The start-up shortcut changes nothing a program sees: numba's BLAS calls work, and a later
+    `import scipy.linalg` works as usual."""
+    done = subprocess.run([sys.executable, "-c", BLAS_PROBE], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"

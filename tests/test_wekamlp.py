@@ -137,6 +137,27 @@ def test_the_compiled_loop_agrees_with_the_readable_reference(n_inputs, hidden, 
         assert np.max(np.abs(a - b)) <= 1e-12
 
 
+@pytest.mark.parametrize("n_inputs,hidden,rate", [(3, 3, 0.3), (11, 11, 0.3), (30, 30, 0.3), (2, 9, 0.3),
+                                                  (42, 42, 0.3), (1, 1, 0.3), (5, 5, 1.0)])
+def test_the_numeric_loop_is_the_one_hidden_loop_bit_for_bit(n_inputs, hidden, rate):
+    """One numeric output (Wekinator's usual network) trains in its own faster loop: the same
+    weights to the last bit as the general one-hidden-layer loop, also when the error diverges."""
+    from oscnet.recipes.weka_loops import _train_one_hidden_kernel
+    from oscnet.recipes.weka_numeric_loop import train_numeric
+
+    x, y = _random_set(60, n_inputs, n_inputs + hidden)
+    rng = np.random.default_rng(hidden)
+    start = [rng.uniform(-0.05, 0.05, shape) for shape in ((hidden, n_inputs), (hidden,), (1, hidden), (1,))]
+    order = rng.permutation(60).astype(np.int64)
+    xn, target = (x - x.mean(axis=0)) / x.std(axis=0), y[:, None].copy()
+    general, numeric = [a.copy() for a in start], [a.copy() for a in start]
+    diverged = _train_one_hidden_kernel(*general, xn, target, order, float(y.min()), float(np.ptp(y)), rate, 0.2, 40, True)
+    trained = train_numeric(*numeric, xn, target, order, float(y.min()), float(np.ptp(y)), rate, 0.2, 40)
+    assert trained is not bool(diverged)
+    if trained:
+        assert all(np.array_equal(a, b) for a, b in zip(general, numeric))
+
+
 def test_many_inputs_diverge_and_restart_at_half_the_learning_rate():
     rng = np.random.default_rng(0)
     x = rng.random((60, 60))

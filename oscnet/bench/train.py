@@ -1,9 +1,10 @@
 """`oscnet bench train`: training speed next to Weka 3.6's own, measured in the same run.
 
-Three benches: by default the weka recipe's compiled loop on synthetic data (µs per update, next
+Four benches: by default the weka recipe's compiled loop on synthetic data (µs per update, next
 to its plain-numpy reference and Weka's MultilayerPerceptron CLI); `--project DIR` a whole
 project trained in a live server (train_project.py); `--recipe R` each learner's build
-(train_recipes.py).
+(train_recipes.py); `--cli DIR...` `oscnet train` end to end on each output of real projects
+(train_cli.py).
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "building the same models one after another")
     p.add_argument("--recipe", action="append", metavar="R", help="a learner's build time next to Weka's for the "
                    "matching class with Wekinator's options (repeatable; `all` for every one)")
+    p.add_argument("--cli", nargs="+", metavar="DIR", help="`oscnet train` end to end (a fresh process) on each "
+                   "output of these projects, next to Weka's command line on the same ARFF")
+    p.add_argument("--min-weka", type=float, default=1.0, metavar="S", help="--cli: the median ratio counts the "
+                   "sets where Weka's build takes at least S seconds (default 1)")
     p.add_argument("--rows", type=int, default=2000)
     p.add_argument("--inputs", type=int, default=10)
     p.add_argument("--epochs", type=int, help="epochs of the network recipes (default 500; with --recipe: "
@@ -63,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         from oscnet.bench.train_project import run_project
 
         return run_project(args)
+    if args.cli:
+        from oscnet.bench.train_cli import run_cli
+
+        return run_cli(args)
     if args.recipe:
         from oscnet.bench.train_recipes import run_recipes
 

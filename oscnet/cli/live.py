@@ -6,7 +6,7 @@ import argparse
 import logging
 import signal
 import sys
-import threading
+import time
 from typing import Any
 
 from oscnet.errors import OscnetError
@@ -75,6 +75,7 @@ def serve_command(args: argparse.Namespace) -> int:
             print(f"oscnet: listening on UDP {endpoint.host}:{endpoint.port} ({c.input_address}, "
                   f"/wekinator/control/*), sending {c.output_address} to {c.send_host}:{c.send_port}", flush=True)
             print(_start_report(session), flush=True)
+            print(f"oscnet: receive thread: {endpoint.priority}", flush=True)
             web = None
             if args.web is not None:
                 from oscnet.web.server import start_web
@@ -89,7 +90,11 @@ def serve_command(args: argparse.Namespace) -> int:
                     if code or not (sys.stdin.isatty() or args.headless):
                         return code
                 if args.headless:
-                    threading.Event().wait()
+                    # Wake now and then: a signal the kernel hands to another thread only flags the
+                    # main thread, which runs the handler (SIGTERM: stop) at its next wake-up; a
+                    # wait without a timeout could sleep through it for ever.
+                    while True:
+                        time.sleep(0.25)
                 elif sys.stdin.isatty():
                     return Console(session).run()
                 else:  # piped commands

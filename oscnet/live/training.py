@@ -1,15 +1,20 @@
 """Training commands of a live session: the recipe and options, train, cancel, and what comes back.
 
-A mixin of `Session`. Training runs in the worker process (`trainer.py`); before a training,
-the examples are checked for what makes a model misbehave (`feedback.py`), and each warning is
-logged and sent as `/oscnet/status/warning` so a patch can show it.
+A mixin of `Session`. Training runs in the worker process (`trainer.py`); beside it, the
+examples are checked for what makes a model misbehave (`feedback.py`), on a thread of their own
+(`train` is called by the receive thread, and the checks sort every example; the thread stays,
+waiting for the next train, since starting one makes its starter wait until it runs), and each
+warning is logged and sent as `/oscnet/status/warning` so a patch can show it, before
+done-training.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
+import weakref
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -47,6 +52,8 @@ class Training:
     _training_inputs: dict[int, list[int]]
     _epoch_logged: dict[int, float]  # output → when its epochs were last logged
     epochs: dict[int, Epoch]  # output → its latest epoch in the training under way (status, web view)
+    _checks: queue.SimpleQueue[tuple[list[TrainJob], threading.Event]] | None = None  # for the checks thread
+    _checked: threading.Event | None = None  # set once the latest train's checks are sent
 
     if TYPE_CHECKING:  # provided by Session
         _state: LiveState
@@ -86,7 +93,7 @@ class Training:
         with self._lock:
             if self.recording:
                 self.stop_recording()
-            jobs = self._jobs(range(len(self.config.outputs)), warn=True)
+            jobs = self._jobs(range(len(self.config.outputs)), warn=True)  # (the examples: _check_examples)
             if not jobs:
                 raise OscnetError("cannot train: no output enabled for training has examples; "
                                   "record some first")
@@ -97,7 +104,21 @@ class Training:
             self.training_job = self.trainer.submit(jobs)
             self.training_progress = (0, len(jobs))
             self._status("Training..." + (" (restarted)" if restart else ""))
+            self._checked = threading.Event()
+            if self._checks is None:
+                self._checks = queue.SimpleQueue()
+                threading.Thread(target=_check_loop, args=(weakref.ref(self), self._checks), daemon=True,
+                                 name="oscnet-example-checks").start()
+            self._checks.put((jobs, self._checked))
             return self.training_job
+
+    def _check_examples(self, jobs: list[TrainJob]) -> None:
+        """Warn about each output's examples (see feedback.example_warnings); off the receive thread."""
+        for job in jobs:
+            classes = len(job.class_labels) if job.class_labels is not None else None
+            target = job.target + 1 if classes is not None else job.target  # class numbers, as recorded
+            for text in feedback.example_warnings(job.class_name, job.inputs, target, job.input_names, classes):
+                self._warn(job.output, text)
 
     def _jobs(self, outputs: range | list[int], warn: bool) -> list[TrainJob]:
         """One job per output (of `outputs`, 0-based) whose training is on and that has examples:
@@ -117,10 +138,6 @@ class Training:
             chosen = selected_inputs(self.config, k)
             labels = [str(c) for c in range(1, spec.classes + 1)] if spec.is_classifier else None
             names = [self.config.inputs[i] for i in chosen]
-            if warn:
-                for text in feedback.example_warnings(spec.name, block.inputs[:, chosen], target, names,
-                                                      spec.classes if spec.is_classifier else None):
-                    self._warn(k, text)
             recipe, options = spec.training(self.config.recipe, self.config.options)
             jobs.append(TrainJob(k, recipe, block.inputs[rows][:, chosen],
                                  target[rows] - 1 if spec.is_classifier else target[rows], names, spec.name,
@@ -185,6 +202,9 @@ class Training:
 
     def _trained(self, job_id: int, results: list[TrainResult]) -> None:
         """Called by the trainer's thread: swap in the new models, say so, send done-training."""
+        checked = self._checked
+        if checked is not None:
+            checked.wait(timeout=5)  # the examples' warnings go out before done-training, as a patch expects
         with self._lock:
             if job_id != self.training_job or self._closed:
                 return  # superseded or cancelled meanwhile
@@ -212,3 +232,27 @@ class Training:
                 self._status("Training completed.")
             if len(failed) < len(results):  # Wekinator's message means "models are ready": not when none is
                 self.sender.send(DONE_TRAINING)
+
+
+def _check_loop(session: weakref.ref[Training], checks: queue.SimpleQueue[tuple[list[TrainJob], threading.Event]]) -> None:
+    """The checks thread: each train's example checks in turn; it ends with its session (closed or gone)."""
+    while True:
+        try:
+            jobs, done = checks.get(timeout=1.0)
+        except queue.Empty:
+            owner = session()
+            if owner is None or owner._closed:
+                return
+            del owner  # hold the session only while checking
+            continue
+        owner = session()
+        try:
+            if owner is not None:
+                owner._check_examples(jobs)
+        except Exception:  # a bug in a check must not stop the next ones, nor hold done-training
+            log.exception("checking the examples failed")
+        finally:
+            done.set()
+        if owner is None:
+            return
+        del owner

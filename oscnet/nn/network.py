@@ -12,8 +12,11 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from scipy.special import expit as sigmoid
-from scipy.special import logit
+
+# scipy.special's expit and logit are imported by the passes that use them, not here: training
+# (`oscnet train`) builds networks without running them, and scipy.special alone costs a fifth of
+# a second to import. numpy's own 1/(1+exp(-x)) is no substitute: its SIMD exp differs from the
+# C library's (which expit uses) in the last bit, and the models' outputs would change with it.
 
 Activation = Literal["sigmoid", "linear"]
 
@@ -69,6 +72,8 @@ class Network:
 
     def layer_outputs(self, inputs: np.ndarray) -> list[np.ndarray]:
         """Every layer's outputs for inputs of shape (n_inputs,) or (n, n_inputs), inputs first."""
+        from scipy.special import expit as sigmoid
+
         outputs = [np.asarray(inputs, dtype=self.weights[0].dtype)]
         last = len(self.weights) - 1
         for l, (W, threshold) in enumerate(zip(self.weights, self.thresholds)):
@@ -84,6 +89,8 @@ class Network:
 
     def backquery(self, targets: np.ndarray) -> np.ndarray:
         """The tutorial's inverse pass: which input would give these outputs (shape (n_inputs,))."""
+        from scipy.special import logit
+
         O = np.asarray(targets, dtype=np.float64)
         last = len(self.weights) - 1
         for l in range(last, -1, -1):

@@ -12,6 +12,7 @@ import ipaddress
 import logging
 import queue
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -31,6 +32,7 @@ from oscnet.osc.control import (
     describe,
     is_number,
 )
+from oscnet.osc.priority import raise_this_thread
 from oscnet.osc.problems import Problems
 from oscnet.osc.wire import NUMBER_TAGS, Malformed, TooManyArguments, messages
 from oscnet.project.config import Config
@@ -39,6 +41,7 @@ from oscnet.project.paths import confine, osc_model_file
 log = logging.getLogger("oscnet.osc.endpoint")
 
 BUFFER = 65507  # Wekinator's receive buffer: the largest UDP payload
+GIL_WAIT = 0.0005  # seconds: the longest the receive thread waits for another thread to release the GIL
 FILE_COMMANDS_PER_SECOND = 5
 NEW_FILES_PER_SESSION = 100  # model files saveModelToFile may create: new names in a loop must not fill the disk
 RATE_LIMITED = {*FILE_ARGUMENT, "train", "cancelTrain"}  # costly: a flood of them must not stall the inputs
@@ -106,6 +109,8 @@ class Endpoint:
         session.listening = f"listening on UDP {host}:{self.port}"
         self._closed = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="oscnet-receive", daemon=True)
+        self.priority = ""  # what the receive thread got (priority.py), set before start() returns
+        self._running = threading.Event()
 
     def __repr__(self) -> str:
         return f"Endpoint(UDP {self.host}:{self.port})"
@@ -123,8 +128,14 @@ class Endpoint:
     def start(self) -> Endpoint:
         """Start the receive thread (once; later calls do nothing)."""
         if self._thread.ident is None:
+            # A thread waiting for the GIL asks the holder to let go after the switch interval (5 ms
+            # by default): the receive thread must not wait that long behind the training's own
+            # threads (packing a job, decoding a model) or the example checks.
+            if sys.getswitchinterval() > GIL_WAIT:
+                sys.setswitchinterval(GIL_WAIT)
             self._thread.start()
             self._command_thread.start()
+            self._running.wait(timeout=5)
         return self
 
     def close(self) -> None:
@@ -143,6 +154,9 @@ class Endpoint:
         self.close()
 
     def _loop(self) -> None:
+        self.priority = raise_this_thread()
+        self.session.listening += f" (receive thread: {self.priority})"
+        self._running.set()
         while not self._closed.is_set():
             try:
                 data, sender = self.sock.recvfrom(BUFFER)

@@ -3,43 +3,84 @@
     from oscnet.recipes import RECIPES, fit_model
     model = fit_model("weka", inputs, target, ["x", "y"], "pitch", options={"hidden": "i"})
 
-A new learner is one module here that defines `RECIPE` (a `base.Recipe`), added to `_MODULES`.
+A new learner is one module here that defines `RECIPE` (a `base.Recipe`), added to `LEARNERS`.
+A learner's module (and what it needs: numba, its kernels) is imported when its recipe is first
+looked up, so `oscnet train` with one learner pays for that one only.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from oscnet.dtw.output import RECIPE as DTW
-from oscnet.dtw.output import DtwOutput
 from oscnet.errors import OscnetError
 from oscnet.nn.model import FORMAT, VERSION, Model, read_model_json, write_atomic
 from oscnet.nn.wekatext import weka_text
-from oscnet.recipes import adaboost, batch, j48, knn, linear, naive_bayes, seed, stump, svm, weka
 from oscnet.recipes.base import Option, Recipe, metered
+from oscnet.recipes.blas_probe import preload_cython_blas
 
-__all__ = ["RECIPES", "Option", "Recipe", "check_options", "fit_model", "get", "load_model", "model_from_dict",
-           "model_text", "model_to_dict", "n_inputs", "save_model"]
+preload_cython_blas()  # before any learner's compiled code first runs (see blas_probe.py)
 
-RECIPES: dict[str, Recipe] = {m.RECIPE.name: m.RECIPE for m in (weka, seed, batch)} | {
-    "knn": Recipe.from_module(knn, "knn", "Weka's IBk, k nearest neighbours (Wekinator's default classifier)",
-                              {"K": "neighbours"}),
-    "naive-bayes": Recipe.from_module(naive_bayes, "naive-bayes", "Weka's NaiveBayes, normal estimators", {}),
-    "stump": Recipe.from_module(stump, "stump", "Weka's DecisionStump, one split", {}),
-    "j48": Recipe.from_module(j48, "j48", "Weka's J48 decision tree (C4.5)", {"C": "confidence", "M": "min_leaf"}),
-    "adaboost": Recipe.from_module(adaboost, "adaboost", "Weka's AdaBoostM1 over J48 trees or stumps",
-                                   {"I": "rounds", "W": "base", "P": "weight_threshold", "S": "seed"}),
-    "svm": Recipe.from_module(svm, "svm", "Weka's SMO support vector machine (linear, polynomial or RBF kernel)",
-                              {"K": "kernel", "C": "complexity", "E": "exponent", "L": "lower_order", "G": "gamma"}),
-    "linear": Recipe.from_module(linear, "linear", "Weka's LinearRegression, or Wekinator's polynomial regression",
-                                 {"E": "exponent", "S": "selection", "C": "keep_colinear"}),
+__all__ = ["LEARNERS", "RECIPES", "Option", "Recipe", "check_options", "fit_model", "get", "load_model",
+           "model_from_dict", "model_text", "model_to_dict", "n_inputs", "save_model"]
+
+# name → (module in oscnet.recipes, summary, Weka flag → option name). A summary of None: the module
+# declares its own `RECIPE`; otherwise it declares NAME, CLASS_TYPES, OPTIONS and fit (Recipe.from_module).
+LEARNERS: dict[str, tuple[str, str | None, dict[str, str]]] = {
+    "weka": ("weka", None, {}),
+    "seed": ("seed", None, {}),
+    "batch": ("batch", None, {}),
+    "knn": ("knn", "Weka's IBk, k nearest neighbours (Wekinator's default classifier)", {"K": "neighbours"}),
+    "naive-bayes": ("naive_bayes", "Weka's NaiveBayes, normal estimators", {}),
+    "stump": ("stump", "Weka's DecisionStump, one split", {}),
+    "j48": ("j48", "Weka's J48 decision tree (C4.5)", {"C": "confidence", "M": "min_leaf"}),
+    "adaboost": ("adaboost", "Weka's AdaBoostM1 over J48 trees or stumps",
+                 {"I": "rounds", "W": "base", "P": "weight_threshold", "S": "seed"}),
+    "svm": ("svm", "Weka's SMO support vector machine (linear, polynomial or RBF kernel)",
+            {"K": "kernel", "C": "complexity", "E": "exponent", "L": "lower_order", "G": "gamma"}),
+    "linear": ("linear", "Weka's LinearRegression, or Wekinator's polynomial regression",
+               {"E": "exponent", "S": "selection", "C": "keep_colinear"}),
 }
+
+
+class Registry(Mapping[str, Recipe]):
+    """The recipes by name, in `LEARNERS`' order; each built from its module on first lookup."""
+
+    def __init__(self, learners: dict[str, tuple[str, str | None, dict[str, str]]]) -> None:
+        self._learners = learners
+        self._built: dict[str, Recipe] = {}
+        self._lock = threading.Lock()  # two threads looking up one recipe build it once
+
+    def __getitem__(self, name: str) -> Recipe:
+        recipe = self._built.get(name)
+        if recipe is not None:
+            return recipe
+        module_name, summary, long_names = self._learners[name]  # KeyError: no such recipe
+        with self._lock:
+            if name not in self._built:
+                module = importlib.import_module(f"oscnet.recipes.{module_name}")
+                self._built[name] = (module.RECIPE if summary is None
+                                     else Recipe.from_module(module, name, summary, long_names))
+            return self._built[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._learners)
+
+    def __len__(self) -> int:
+        return len(self._learners)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._learners
+
+
+RECIPES: Mapping[str, Recipe] = Registry(LEARNERS)
 
 
 def get(name: str) -> Recipe:
@@ -95,7 +136,9 @@ def model_from_dict(data: dict[str, Any], source: str = "model") -> Any:
         raise OscnetError(f"{source}: not an oscnet model (no \"format\": \"{FORMAT}\")")
     if "model" not in data:
         return Model.from_dict(data, source)
-    if data.get("recipe") == DTW:  # a DTW output's gestures and examples
+    if data.get("recipe") == "dtw":  # a DTW output's gestures and examples (dtw.output.RECIPE)
+        from oscnet.dtw.output import DtwOutput
+
         loader: Any = DtwOutput.from_dict
     else:
         loader = get(str(data.get("recipe"))).load

@@ -33,7 +33,8 @@ What SMO does (read from Weka 3.6, checked against the jar; the solver is in
   the votes are divided by their sum. Ties are frequent; the predicted class is the first
   largest.
 * ``-W 1`` only seeds that shuffle; SMO itself draws no random numbers. The pairs are
-  independent once shuffled, so oscnet trains them in parallel threads.
+  independent once shuffled, so oscnet trains them in parallel threads (as many as numba's
+  thread setting allows: one in a live training worker, which runs one per core already).
 * toString is reproduced exactly, numbers with Weka's ``Utils.doubleToString``. "Number of
   kernel evaluations" is the count when training ends: Weka's counter also grows with every
   later prediction (kernel machines), which a pure ``predict`` cannot copy.
@@ -319,7 +320,7 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
         p = model.pairs[at]
         model.pairs[at] = _train(p.i, p.j, pair_rows, sign, model.linear, kp, opts["C"])
 
-    workers = min(len(work), os.cpu_count() or 1)
+    workers = min(len(work), pair_threads())
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
             list(pool.map(train, work))
@@ -327,6 +328,18 @@ def fit(x: np.ndarray, y: np.ndarray, input_names: list[str], class_name: str,
         for item in work:
             train(item)
     return model
+
+
+def pair_threads() -> int:
+    """Threads for the pairs: numba's thread setting ($NUMBA_NUM_THREADS, which a live training
+    worker sets to 1, the pool running one worker per core), at most the cores this process may use."""
+    import numba
+
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, int(getattr(numba.config, "NUMBA_NUM_THREADS", cores))))
 
 
 def _train(i: int, j: int, rows: np.ndarray, sign: np.ndarray, linear: bool, kp: np.ndarray,

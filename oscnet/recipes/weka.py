@@ -172,8 +172,10 @@ def train_weka(
 
 def warm_up() -> None:
     """Compile (or load from numba's disk cache) the fast loop, so a first training never stalls."""
-    for hidden in ("i", "0"):  # the one-hidden-layer kernel and the general one
+    for hidden in ("i", "0"):  # one hidden layer (one numeric output: its own loop) and any other shape
         train_weka(np.array([[0.0], [1.0]]), np.array([0.0, 1.0]), ["x"], options=WekaOptions(hidden, epochs=1))
+    train_weka(np.array([[0.0], [1.0]]), np.array([0.0, 1.0]), ["x"], class_labels=["a", "b"],
+               options=WekaOptions("i", epochs=1))  # one hidden layer, classes
 
 
 def fit(inputs: np.ndarray, target: np.ndarray, input_names: Sequence[str], class_name: str = "class",

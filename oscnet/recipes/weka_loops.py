@@ -13,6 +13,7 @@ import numpy as np
 
 from oscnet.nn.network import Network
 from oscnet.recipes.javamath import java_exp
+from oscnet.recipes.weka_numeric_loop import train_numeric
 
 
 def weka_sigmoid(s: float) -> float:
@@ -270,9 +271,13 @@ def _train_fast(
     linear = net.output_activation == "linear"
     if len(net.weights) == 2:  # one hidden layer: Wekinator's shape, the specialised kernel
         copies = [np.array(a) for a in (net.weights[0], net.thresholds[0], net.weights[1], net.thresholds[1])]
-        status = _train_one_hidden_kernel(copies[0], copies[1], copies[2], copies[3], x, target, order.astype(np.int64), float(class_base),
-                                          float(class_range), float(learning_rate), float(momentum),
-                                          int(epochs), linear, meter)
+        if linear and len(copies[3]) == 1:  # one numeric output: the faster loop of the same arithmetic
+            status = not train_numeric(copies[0], copies[1], copies[2], copies[3], x, target, order.astype(np.int64),
+                                       class_base, class_range, learning_rate, momentum, epochs, meter)
+        else:
+            status = _train_one_hidden_kernel(copies[0], copies[1], copies[2], copies[3], x, target, order.astype(np.int64), float(class_base),
+                                              float(class_range), float(learning_rate), float(momentum),
+                                              int(epochs), linear, meter)
         if status:
             return False
         for mine, trained in zip((net.weights[0], net.thresholds[0], net.weights[1], net.thresholds[1]), copies):

@@ -8,9 +8,9 @@ OSC receive thread never waits for it.
 Each browser has a `Client`: one slot for the newest frame (a new frame replaces one not yet
 sent: a slow browser drops frames) and a short queue for messages that must arrive (the
 project, log lines, replies, maps); its own task sends them, so a slow browser holds up only
-itself, and one whose socket stays full for `send_timeout` seconds is cut off. While the web
-view runs, Python's switch interval is 0.5 ms instead of 5 ms, so the receive thread, woken by
-a datagram, waits at most that long for the interpreter while the web thread works. Frames are
+itself, and one whose socket stays full for `send_timeout` seconds is cut off. (The OSC
+endpoint sets Python's switch interval to 0.5 ms, so the receive thread, woken by a datagram,
+waits at most that long for the interpreter while the web thread works.) Frames are
 built once per tick (`frames.py`) and the same text goes to every browser. Commands run on a
 command thread, maps on a map thread (`commands.py`, `modelmap.py`), never on the loop.
 """
@@ -23,7 +23,6 @@ import html
 import json
 import logging
 import socket
-import sys
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -54,9 +53,6 @@ SECURITY = {  # the page loads only its own files and talks only to its own serv
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-# The web thread's Python work (a frame, a map) must not make the OSC receive thread wait for the
-# interpreter: a thread that wants it gets it after at most this long (Python's default is 5 ms).
-SWITCH_INTERVAL = 0.0005
 STATIC = {"app.js": "text/javascript", "style.css": "text/css"}
 
 
@@ -140,7 +136,6 @@ class WebView:
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._main, name="oscnet-web", daemon=True)
         self._index = ""
-        self._switch_interval: float | None = None
 
     @property
     def url(self) -> str:
@@ -156,8 +151,6 @@ class WebView:
         """Bind and serve in the web thread; raises OscnetError if the address cannot be had."""
         self._index = (resources.files("oscnet.web") / "static" / "index.html").read_text(encoding="utf-8")
         logging.getLogger("oscnet").addHandler(self.log_tail)
-        self._switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         self._thread.start()
         self._ready.wait()
         if self._error is not None:
@@ -168,9 +161,6 @@ class WebView:
 
     def close(self) -> None:
         logging.getLogger("oscnet").removeHandler(self.log_tail)
-        if self._switch_interval is not None:
-            sys.setswitchinterval(self._switch_interval)
-            self._switch_interval = None
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):
