@@ -51,7 +51,7 @@ def oscnet(*args: str, timeout: float = 600) -> str:
 
 
 def test_bench_startup_prints_ratios_to_import_numpy():
-    out = oscnet("bench", "startup", "--runs", "1", "--port", "47291")
+    out = oscnet("bench", "startup", "--runs", "1")
     lines = {line.split("  ")[0].strip(): line for line in out.splitlines()}
     assert {'python -c "import numpy"', "oscnet --help", "oscnet train tiny.arff", "oscnet serve → listening"} <= set(lines)
     assert lines['python -c "import numpy"'].split()[-2:] == ["1.00", "1.00"]  # the reference's own ratios
@@ -77,7 +77,7 @@ def test_bench_train_project_trains_live_in_parallel_and_serially(tmp_path):
     for x in rng.uniform(0, 1, (60, 3)):
         examples.add(1, 0.0, x, np.array([x.sum() / 3, x[0], x[1] * x[2]]))
     save_project(tmp_path / "p", config, examples, [None] * 3)
-    out = oscnet("bench", "train", "--project", str(tmp_path / "p"), "--trainings", "2", "--port", "47260")
+    out = oscnet("bench", "train", "--project", str(tmp_path / "p"), "--trainings", "2")
     assert "3 outputs to train" in out and "1 training worker" in out and "parallel speed-up" in out
     if weka_available() is None:
         assert "ratio oscnet" in out and out.count("MultilayerPerceptron") == 3

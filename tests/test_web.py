@@ -265,10 +265,11 @@ def test_serve_web_prints_the_url_beside_the_osc_port(tmp_path):
                              "--headless", "--web"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     try:
         assert proc.stdout is not None
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline()]
         osc_port = int(re.search(r"UDP 127\.0\.0\.1:(\d+)", lines[0]).group(1))
-        found = re.search(r"web view at (http://127\.0\.0\.1:(\d+)/)$", lines[3].strip())
-        assert found, lines
+        while not (found := re.search(r"web view at (http://127\.0\.0\.1:(\d+)/)$", lines[-1].strip())):
+            assert len(lines) < 8 and lines[-1], lines  # among the start-up lines
+            lines.append(proc.stdout.readline())
         assert osc_port < int(found.group(2)) <= osc_port + 20  # the OSC port + 1, or the next free one
         status, text = get(found.group(1))
         assert status == 200 and "Delete last" in text
