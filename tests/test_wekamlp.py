@@ -151,9 +151,12 @@ def test_the_numeric_loop_is_the_one_hidden_loop_bit_for_bit(n_inputs, hidden, r
     order = rng.permutation(60).astype(np.int64)
     xn, target = (x - x.mean(axis=0)) / x.std(axis=0), y[:, None].copy()
     general, numeric = [a.copy() for a in start], [a.copy() for a in start]
-    diverged = _train_one_hidden_kernel(*general, xn, target, order, float(y.min()), float(np.ptp(y)), rate, 0.2, 40, True)
-    trained = train_numeric(*numeric, xn, target, order, float(y.min()), float(np.ptp(y)), rate, 0.2, 40)
+    meters = np.zeros(3), np.zeros(3)  # how far each got, and its last epoch's error
+    diverged = _train_one_hidden_kernel(*general, xn, target, order, float(y.min()), float(np.ptp(y)), rate, 0.2, 40,
+                                        True, meters[0])
+    trained = train_numeric(*numeric, xn, target, order, float(y.min()), float(np.ptp(y)), rate, 0.2, 40, meters[1])
     assert trained is not bool(diverged)
+    assert np.array_equal(*meters)
     if trained:
         assert all(np.array_equal(a, b) for a, b in zip(general, numeric))
 
